@@ -1,0 +1,28 @@
+/**
+ * One running set of infrastructure for tests: a Kafka broker, a schema registry and a
+ * PostgreSQL server. Started once per test run (Jest globalSetup), either as containers
+ * (testcontainers, when a Docker engine answers) or as native processes.
+ *
+ * Every method works from any process of the run (the Jest parent or a worker): the running
+ * environment is described by a JSON state file, not by in-memory handles.
+ */
+export interface Environment {
+  kind: "native" | "containers";
+  /** Kafka bootstrap addresses, e.g. ["127.0.0.1:39092"]. */
+  brokers: string[];
+  /** Confluent-compatible API root, e.g. "http://127.0.0.1:38080/apis/ccompat/v7". */
+  schemaRegistryUrl: string;
+  /** Connection string of one database (created on start, one per service), e.g. databaseUrl("order"). */
+  databaseUrl(name: string): string;
+  /** Stops the broker (graceful, or SIGKILL with { kill: true }); its data is kept. */
+  stopBroker(options?: { kill?: boolean }): Promise<void>;
+  /** Starts the broker again on the same address and data; resolves once it answers metadata. */
+  startBroker(): Promise<void>;
+  /** Restarts PostgreSQL (fast shutdown, then start on the same data); resolves once it accepts connections. */
+  restartDatabase(): Promise<void>;
+  /** Stops everything and removes temporary data. */
+  stop(): Promise<void>;
+}
+
+/** The databases created in every environment: one per service. */
+export const serviceDatabases = ["order", "inventory", "payment", "email", "warehouse", "analytics"] as const;
