@@ -8,6 +8,8 @@
  */
 export interface Environment {
   kind: "native" | "containers";
+  /** What runs where, with versions and addresses, for the test log. */
+  description: string;
   /** Kafka bootstrap addresses, e.g. ["127.0.0.1:39092"]. */
   brokers: string[];
   /** Confluent-compatible API root, e.g. "http://127.0.0.1:38080/apis/ccompat/v7". */

@@ -1,0 +1,8 @@
+export * from "./native-environment";
+export { startReaper } from "./reaper";
+export { freePort } from "./ports";
+export { waitFor } from "./wait";
+export type { Progress } from "./progress";
+export { answersMetadata, kafkaVersion } from "./kafka";
+export { createDatabases } from "./postgres";
+export { schemaRegistryVersion } from "./schema-registry";

@@ -1,0 +1,147 @@
+/**
+ * Kafka, the schema registry and PostgreSQL as native processes, described by one JSON state
+ * file. Any process that can read the file can stop or restart a component (a Jest worker
+ * injecting a fault, `pnpm infra down` from another terminal, the reaper after a crash).
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { kafkaVersion, resolveKafkaClasspath, startKafka, stopKafka } from "./kafka";
+import { freePort } from "./ports";
+import { startPostgres, stopPostgres, postgresUrl, findPostgresBinaries } from "./postgres";
+import { isAlive } from "./processes";
+import { prefixed, silent, type Progress } from "./progress";
+import { installSchemaRegistry, schemaRegistryVersion, startSchemaRegistry, stopSchemaRegistry } from "./schema-registry";
+
+export interface NativeState {
+  kind: "native";
+  /** Holds state.json, the data dirs and the logs. */
+  dir: string;
+  /** Removed on stop (test runs); the dev environment is removed too: it is disposable, see infra/README.md. */
+  kafka: { pid: number; port: number; controllerPort: number; dataDir: string; logFile: string; version: string };
+  registry: { pid: number; port: number; logFile: string; version: string };
+  postgres: { pid: number; port: number; dataDir: string; logFile: string; version: string; databases: string[]; fast: boolean };
+}
+
+export interface StartOptions {
+  dir: string;
+  databases: readonly string[];
+  /** Fixed ports, e.g. from KAFKA_PORT; a free port is chosen for each one left out. */
+  ports?: { kafka?: number; kafkaController?: number; registry?: number; postgres?: number };
+  fastPostgres?: boolean;
+  progress?: Progress;
+}
+
+export const stateFileOf = (dir: string) => path.join(dir, "state.json");
+
+export function readState(dir: string): NativeState | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(stateFileOf(dir), "utf8")) as NativeState;
+  } catch {
+    return undefined;
+  }
+}
+
+export function writeState(state: NativeState): void {
+  const file = stateFileOf(state.dir);
+  fs.writeFileSync(`${file}.tmp`, JSON.stringify(state, null, 2));
+  fs.renameSync(`${file}.tmp`, file); // atomic: a reader never sees half a file
+}
+
+export const brokersOf = (state: NativeState) => [`127.0.0.1:${state.kafka.port}`];
+export const schemaRegistryUrlOf = (state: NativeState) => `http://127.0.0.1:${state.registry.port}/apis/ccompat/v7`;
+export const databaseUrlOf = (state: NativeState, name: string) => postgresUrl(state.postgres.port, name);
+
+/** Starts all three in parallel. If one fails, the others are stopped and the error says which and why. */
+export async function startNativeEnvironment(options: StartOptions): Promise<NativeState> {
+  const progress = options.progress ?? silent;
+  // 0755: when we run as root, PostgreSQL runs as another user and must reach its data dir.
+  fs.mkdirSync(options.dir, { recursive: true, mode: 0o755 });
+  fs.chmodSync(options.dir, 0o755);
+  const ports = {
+    kafka: options.ports?.kafka ?? (await freePort()),
+    kafkaController: options.ports?.kafkaController ?? (await freePort()),
+    registry: options.ports?.registry ?? (await freePort()),
+    postgres: options.ports?.postgres ?? (await freePort()),
+  };
+  findPostgresBinaries(); // fail fast, before minutes of downloads, when PostgreSQL is missing
+
+  const kafka = {
+    port: ports.kafka, controllerPort: ports.kafkaController, version: kafkaVersion,
+    dataDir: path.join(options.dir, "kafka"), logFile: path.join(options.dir, "kafka.log"),
+  };
+  const registry = { port: ports.registry, version: schemaRegistryVersion, logFile: path.join(options.dir, "schema-registry.log") };
+  const postgres = {
+    port: ports.postgres, dataDir: path.join(options.dir, "postgres"), logFile: path.join(options.dir, "postgres.log"),
+    databases: [...options.databases], fast: options.fastPostgres ?? false,
+  };
+
+  const started = await Promise.allSettled([
+    (async () => {
+      await resolveKafkaClasspath(prefixed("kafka", progress));
+      return startKafka({ ...kafka, progress: prefixed("kafka", progress) });
+    })(),
+    (async () => {
+      await installSchemaRegistry(prefixed("schema-registry", progress));
+      return startSchemaRegistry({ ...registry, progress: prefixed("schema-registry", progress) });
+    })(),
+    startPostgres({ ...postgres, progress: prefixed("postgres", progress) }),
+  ]);
+  const [k, r, p] = started;
+  if (k.status === "rejected" || r.status === "rejected" || p.status === "rejected") {
+    if (k.status === "fulfilled") await stopKafka(k.value.pid);
+    if (r.status === "fulfilled") await stopSchemaRegistry(r.value.pid);
+    if (p.status === "fulfilled") await stopPostgres(p.value.pid);
+    const reasons = started.flatMap((s, i) =>
+      s.status === "rejected" ? [`${["Kafka", "Schema registry", "PostgreSQL"][i]}: ${(s.reason as Error).message}`] : [],
+    );
+    throw new Error(`Could not start the infrastructure:\n${reasons.join("\n\n")}`);
+  }
+  const state: NativeState = {
+    kind: "native",
+    dir: options.dir,
+    kafka: { ...kafka, pid: k.value.pid },
+    registry: { ...registry, pid: r.value.pid },
+    postgres: { ...postgres, pid: p.value.pid, version: p.value.version },
+  };
+  writeState(state);
+  return state;
+}
+
+export type Component = "kafka" | "registry" | "postgres";
+
+export function runningComponents(state: NativeState): Record<Component, boolean> {
+  return { kafka: isAlive(state.kafka.pid), registry: isAlive(state.registry.pid), postgres: isAlive(state.postgres.pid) };
+}
+
+export async function stopBroker(dir: string, { kill = false } = {}): Promise<void> {
+  const state = mustRead(dir);
+  await stopKafka(state.kafka.pid, kill ? { signal: "SIGKILL" } : {});
+}
+
+export async function startBroker(dir: string): Promise<void> {
+  const state = mustRead(dir);
+  const { pid } = await startKafka(state.kafka);
+  writeState({ ...mustRead(dir), kafka: { ...state.kafka, pid } });
+}
+
+export async function restartDatabase(dir: string): Promise<void> {
+  const state = mustRead(dir);
+  await stopPostgres(state.postgres.pid);
+  const { pid } = await startPostgres(state.postgres);
+  writeState({ ...mustRead(dir), postgres: { ...state.postgres, pid } });
+}
+
+/** Stops every component (in parallel) and removes the directory with its data and logs. */
+export async function stopNativeEnvironment(dir: string): Promise<void> {
+  const state = readState(dir);
+  if (state) {
+    await Promise.all([stopKafka(state.kafka.pid), stopSchemaRegistry(state.registry.pid), stopPostgres(state.postgres.pid)]);
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+function mustRead(dir: string): NativeState {
+  const state = readState(dir);
+  if (!state) throw new Error(`No native environment in ${dir} (state.json missing): was it started?`);
+  return state;
+}

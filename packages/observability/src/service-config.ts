@@ -1,0 +1,13 @@
+import { Type } from "@sinclair/typebox";
+
+/** Variables every service reads, with the same names everywhere (see .env.example). */
+export function commonConfig(defaultPort: number) {
+  return {
+    PORT: Type.Integer({ minimum: 0, maximum: 65535, default: defaultPort, description: "HTTP port; 0 picks a free one" }),
+    HOST: Type.String({ default: "127.0.0.1", description: "HTTP interface; 0.0.0.0 in containers" }),
+    LOG_LEVEL: Type.Union(
+      ["fatal", "error", "warn", "info", "debug", "trace", "silent"].map((level) => Type.Literal(level)),
+      { default: "info", description: "one of fatal, error, warn, info, debug, trace, silent" },
+    ),
+  };
+}

@@ -1,0 +1,15 @@
+// The warehouse service. Schedules the shipment of paid orders, or reports that it cannot ship.
+// Reading order: main.ts (wiring) → config.ts (environment) → http.ts (routes).
+import { createLogger, exitOnStartupError, onShutdown } from "@shop/observability";
+import { loadConfig } from "./config";
+import { buildHttp } from "./http";
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger("warehouse", config.LOG_LEVEL);
+  const app = buildHttp({ logger });
+  await app.listen({ port: config.PORT, host: config.HOST });
+  onShutdown(logger, [() => app.close()]);
+}
+
+main().catch(exitOnStartupError);
