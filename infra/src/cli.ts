@@ -37,24 +37,26 @@ function portsFromEnv() {
 }
 
 /** Restarts the components of an existing environment that are not running, on their old ports and data. */
-async function startMissing(state: NativeState): Promise<NativeState> {
+async function startMissing(state: NativeState, progress: (line: string) => void): Promise<NativeState> {
   const running = runningComponents(state);
   const next = { ...state };
-  if (!running.kafka) next.kafka = { ...state.kafka, pid: (await startKafka({ ...state.kafka, progress: log })).pid };
-  if (!running.registry) next.registry = { ...state.registry, pid: (await startSchemaRegistry({ ...state.registry, progress: log })).pid };
-  if (!running.postgres) next.postgres = { ...state.postgres, pid: (await startPostgres({ ...state.postgres, progress: log })).pid };
+  if (!running.kafka) next.kafka = { ...state.kafka, pid: (await startKafka({ ...state.kafka, progress })).pid };
+  if (!running.registry) next.registry = { ...state.registry, pid: (await startSchemaRegistry({ ...state.registry, progress })).pid };
+  if (!running.postgres) next.postgres = { ...state.postgres, pid: (await startPostgres({ ...state.postgres, progress })).pid };
   writeState(next);
   return next;
 }
 
 function describe(state: NativeState): string {
   const running = runningComponents(state);
-  const mark = (up: boolean) => (up ? "running" : "STOPPED");
+  const rows = [
+    [`Kafka ${state.kafka.version}`, running.kafka, `KAFKA_BROKERS=${brokersOf(state).join(",")}`],
+    [`Apicurio Registry ${state.registry.version}`, running.registry, `SCHEMA_REGISTRY_URL=${schemaRegistryUrlOf(state)}`],
+    [`PostgreSQL ${state.postgres.version.split(" ")[0]}`, running.postgres, `DATABASE_URL=postgres://postgres@127.0.0.1:${state.postgres.port}/<service>`],
+  ] as const;
   return [
-    `Kafka ${state.kafka.version}            ${mark(running.kafka)}  KAFKA_BROKERS=${brokersOf(state).join(",")}`,
-    `Schema registry ${state.registry.version}  ${mark(running.registry)}  SCHEMA_REGISTRY_URL=${schemaRegistryUrlOf(state)}`,
-    `PostgreSQL ${state.postgres.version}        ${mark(running.postgres)}  DATABASE_URL=${databaseUrlOf(state, "<service>")}`,
-    `Logs and data: ${state.dir}`,
+    ...rows.map(([name, up, address]) => `  ${name.padEnd(24)} ${(up ? "running" : "STOPPED").padEnd(8)} ${address}`),
+    `  Logs and data: ${state.dir}`,
   ].join("\n");
 }
 
@@ -72,20 +74,28 @@ function writeEnvFile(state: NativeState): string {
 
 async function up(detach: boolean): Promise<void> {
   const startedAt = Date.now();
+  const ports = portsFromEnv(); // a bad value stops here, before anything starts
   const existing = readState(devDir);
   let state: NativeState;
   if (existing && Object.values(runningComponents(existing)).every(Boolean)) {
     log(`Already running (pnpm infra down stops it):\n${describe(existing)}`);
     return;
   }
+  let downloaded = false;
+  const progress = (line: string) => {
+    downloaded ||= line.includes("Downloaded ");
+    log(line);
+  };
   if (existing) {
     log("Starting the components that are not running...");
-    state = await startMissing(existing);
+    state = await startMissing(existing, progress);
   } else {
     log("Starting Kafka, the schema registry and PostgreSQL (the first start downloads them; later starts reuse the cache)...");
-    state = await startNativeEnvironment({ dir: devDir, databases: serviceDatabases, ports: portsFromEnv(), progress: log });
+    state = await startNativeEnvironment({ dir: devDir, databases: serviceDatabases, ports, progress });
   }
-  log(`\nReady in ${((Date.now() - startedAt) / 1000).toFixed(1)} s.\n${describe(state)}\nEnv file: ${writeEnvFile(state)}`);
+  const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
+  log(`\nReady in ${seconds} s (${downloaded ? "cold start: downloads included" : "warm start: everything was cached"}).`);
+  log(`${describe(state)}\n  Env file: ${writeEnvFile(state)}`);
   if (detach) {
     log("\nDetached: `pnpm infra down` stops everything.");
     return;
@@ -93,8 +103,14 @@ async function up(detach: boolean): Promise<void> {
   startReaper(devDir); // stops everything even if this process is killed
   log("\nPress Ctrl-C to stop.");
   await new Promise<void>((resolve) => {
-    process.once("SIGINT", resolve);
-    process.once("SIGTERM", resolve);
+    // Signal listeners alone do not keep Node running; this timer does, until a signal comes.
+    const keepAlive = setInterval(() => {}, 60_000);
+    const stop = () => {
+      clearInterval(keepAlive);
+      resolve();
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
   });
   await down();
 }

@@ -6,7 +6,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { kafkaVersion, resolveKafkaClasspath, startKafka, stopKafka } from "./kafka";
-import { freePort } from "./ports";
+import { assertPortFree, freePort } from "./ports";
 import { startPostgres, stopPostgres, postgresUrl, findPostgresBinaries } from "./postgres";
 import { isAlive } from "./processes";
 import { prefixed, silent, type Progress } from "./progress";
@@ -54,16 +54,21 @@ export const databaseUrlOf = (state: NativeState, name: string) => postgresUrl(s
 /** Starts all three in parallel. If one fails, the others are stopped and the error says which and why. */
 export async function startNativeEnvironment(options: StartOptions): Promise<NativeState> {
   const progress = options.progress ?? silent;
-  // 0755: when we run as root, PostgreSQL runs as another user and must reach its data dir.
-  fs.mkdirSync(options.dir, { recursive: true, mode: 0o755 });
-  fs.chmodSync(options.dir, 0o755);
   const ports = {
     kafka: options.ports?.kafka ?? (await freePort()),
     kafkaController: options.ports?.kafkaController ?? (await freePort()),
     registry: options.ports?.registry ?? (await freePort()),
     postgres: options.ports?.postgres ?? (await freePort()),
   };
-  findPostgresBinaries(); // fail fast, before minutes of downloads, when PostgreSQL is missing
+  // Fail fast, before minutes of downloads, on what can be checked up front.
+  findPostgresBinaries();
+  await assertPortFree(ports.kafka, "Kafka broker (KAFKA_PORT)");
+  await assertPortFree(ports.kafkaController, "Kafka controller");
+  await assertPortFree(ports.registry, "Schema registry (SCHEMA_REGISTRY_PORT)");
+  await assertPortFree(ports.postgres, "PostgreSQL (POSTGRES_PORT)");
+  // 0755: when we run as root, PostgreSQL runs as another user and must reach its data dir.
+  fs.mkdirSync(options.dir, { recursive: true, mode: 0o755 });
+  fs.chmodSync(options.dir, 0o755);
 
   const kafka = {
     port: ports.kafka, controllerPort: ports.kafkaController, version: kafkaVersion,
@@ -94,6 +99,7 @@ export async function startNativeEnvironment(options: StartOptions): Promise<Nat
     const reasons = started.flatMap((s, i) =>
       s.status === "rejected" ? [`${["Kafka", "Schema registry", "PostgreSQL"][i]}: ${(s.reason as Error).message}`] : [],
     );
+    fs.rmSync(options.dir, { recursive: true, force: true }); // nothing half-started is left for the next run
     throw new Error(`Could not start the infrastructure:\n${reasons.join("\n\n")}`);
   }
   const state: NativeState = {
