@@ -9,3 +9,5 @@ CREATE DATABASE "payment";
 CREATE DATABASE "email";
 CREATE DATABASE "warehouse";
 CREATE DATABASE "analytics";
+-- Apicurio Registry's storage under docker compose (see docker-compose.yml).
+CREATE DATABASE "registry";
