@@ -114,3 +114,25 @@ test("when the broker stops and starts again mid-stream, then the consumer resum
   // but in order of first arrival every message is there, once, in the order it was sent.
   expect([...new Set(received())]).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
 });
+
+test("when PostgreSQL restarts, then committed data is still there and new connections work", async () => {
+  const url = env.databaseUrl("analytics");
+  const before = new Client({ connectionString: url });
+  await before.connect();
+  const table = `smoke_restart_${randomUUID().replaceAll("-", "")}`;
+  await before.query(`CREATE TABLE ${table} (id int PRIMARY KEY)`);
+  await before.query(`INSERT INTO ${table} VALUES (1), (2)`);
+  await before.end();
+
+  await env.restartDatabase();
+
+  const after = new Client({ connectionString: url });
+  await after.connect();
+  try {
+    const { rows } = await after.query(`SELECT id FROM ${table} ORDER BY id`);
+    expect(rows).toEqual([{ id: 1 }, { id: 2 }]);
+  } finally {
+    await after.query(`DROP TABLE ${table}`);
+    await after.end();
+  }
+});
