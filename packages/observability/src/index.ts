@@ -1,5 +1,7 @@
 export { ConfigError, readConfig } from "./config";
 export { createLogger, type Logger } from "./logger";
+export { metricsResponse, startMetrics } from "./metrics";
 export { commonConfig } from "./service-config";
 export { onShutdown } from "./shutdown";
 export { exitOnStartupError } from "./startup";
+export { startTelemetry, type Telemetry } from "./telemetry";
