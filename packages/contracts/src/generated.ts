@@ -1,0 +1,265 @@
+// Generated from schemas/**/*.avsc by `pnpm --filter @shop/contracts generate`. Do not edit.
+
+export interface OrderLine {
+  sku: string;
+  quantity: number;
+  /** Cents, as priced when the order was placed. */
+  unitPrice: number;
+}
+
+export interface ShippingAddress {
+  name: string;
+  line1: string;
+  city: string;
+  postalCode: string;
+  /** ISO 3166-1 alpha-2; the warehouse cannot ship to ZZ. */
+  country: string;
+}
+
+/** unknown is never written: a reader sees it for a reason added after its schema version. */
+export type CancellationReason = "out_of_stock" | "payment_declined" | "fulfillment_failed" | "timeout" | "unknown";
+
+export interface StockLine {
+  sku: string;
+  quantity: number;
+}
+
+/** unknown is never written: a reader sees it for a kind added after its schema version. */
+export type EmailKind = "receipt" | "cancellation" | "unknown";
+
+/** A product is for sale at this price. Keyed by sku on a compacted topic: the latest per sku is the catalogue. */
+export interface ProductListed {
+  eventId: string;
+  eventType: "ProductListed";
+  eventVersion: number;
+  occurredAt: string;
+  causationId: string | null;
+  producer: string;
+  sku: string;
+  name: string;
+  /** Cents. */
+  price: number;
+}
+
+/** A customer placed an order: the saga starts. Carries no e-mail address (see the README on personal data). */
+export interface OrderPlacedV1 {
+  eventId: string;
+  eventType: "OrderPlaced";
+  eventVersion: number;
+  occurredAt: string;
+  orderId: string;
+  causationId: string | null;
+  producer: string;
+  customerId: string;
+  items: OrderLine[];
+  /** Cents: the sum of quantity × unitPrice. */
+  total: number;
+  /** A payment token: tok_visa is charged, tok_decline is declined. */
+  paymentMethod: string;
+  shippingAddress: ShippingAddress;
+}
+
+/** A customer placed an order: the saga starts. Carries no e-mail address (see the README on personal data). */
+export interface OrderPlaced {
+  eventId: string;
+  eventType: "OrderPlaced";
+  eventVersion: number;
+  occurredAt: string;
+  orderId: string;
+  causationId: string | null;
+  producer: string;
+  customerId: string;
+  items: OrderLine[];
+  /** Cents: the sum of quantity × unitPrice. */
+  total: number;
+  /** A payment token: tok_visa is charged, tok_decline is declined. */
+  paymentMethod: string;
+  shippingAddress: ShippingAddress;
+  /** Added in v2: a promotion code the customer entered, if any. */
+  couponCode: string | null;
+}
+
+/** Stock reserved, payment captured, shipment scheduled: the order is final. Carries what a receipt needs. */
+export interface OrderConfirmed {
+  eventId: string;
+  eventType: "OrderConfirmed";
+  eventVersion: number;
+  occurredAt: string;
+  orderId: string;
+  causationId: string | null;
+  producer: string;
+  /** Personal data: only the orders topic carries it, for the e-mail service. */
+  customerEmail: string;
+  items: OrderLine[];
+  /** Cents. */
+  total: number;
+}
+
+/** The order is final and will not be fulfilled; each service undoes its own work for it. */
+export interface OrderCancelled {
+  eventId: string;
+  eventType: "OrderCancelled";
+  eventVersion: number;
+  occurredAt: string;
+  orderId: string;
+  causationId: string | null;
+  producer: string;
+  reason: CancellationReason;
+  /** Personal data: only the orders topic carries it, for the e-mail service. */
+  customerEmail: string;
+}
+
+/** Every line of the order is reserved (all or nothing). */
+export interface StockReserved {
+  eventId: string;
+  eventType: "StockReserved";
+  eventVersion: number;
+  occurredAt: string;
+  orderId: string;
+  causationId: string | null;
+  producer: string;
+  items: StockLine[];
+}
+
+/** A line could not be reserved, so none is. */
+export interface StockReservationFailed {
+  eventId: string;
+  eventType: "StockReservationFailed";
+  eventVersion: number;
+  occurredAt: string;
+  orderId: string;
+  causationId: string | null;
+  producer: string;
+  /** For people: why, e.g. not enough stock. */
+  reason: string;
+  /** The first line that could not be reserved. */
+  sku: string | null;
+}
+
+/** A reservation was given back: the compensation for StockReserved. */
+export interface StockReleased {
+  eventId: string;
+  eventType: "StockReleased";
+  eventVersion: number;
+  occurredAt: string;
+  orderId: string;
+  causationId: string | null;
+  producer: string;
+  items: StockLine[];
+}
+
+/** A reservation became a sale, once the shipment was scheduled. */
+export interface StockCommitted {
+  eventId: string;
+  eventType: "StockCommitted";
+  eventVersion: number;
+  occurredAt: string;
+  orderId: string;
+  causationId: string | null;
+  producer: string;
+  items: StockLine[];
+}
+
+/** The order total was charged. */
+export interface PaymentCaptured {
+  eventId: string;
+  eventType: "PaymentCaptured";
+  eventVersion: number;
+  occurredAt: string;
+  orderId: string;
+  causationId: string | null;
+  producer: string;
+  paymentId: string;
+  /** Cents. */
+  amount: number;
+}
+
+/** The charge was declined; nothing was charged. */
+export interface PaymentFailed {
+  eventId: string;
+  eventType: "PaymentFailed";
+  eventVersion: number;
+  occurredAt: string;
+  orderId: string;
+  causationId: string | null;
+  producer: string;
+  /** For people: why, e.g. card declined. */
+  reason: string;
+}
+
+/** A captured payment was paid back: the compensation for PaymentCaptured. */
+export interface PaymentRefunded {
+  eventId: string;
+  eventType: "PaymentRefunded";
+  eventVersion: number;
+  occurredAt: string;
+  orderId: string;
+  causationId: string | null;
+  producer: string;
+  paymentId: string;
+  /** Cents. */
+  amount: number;
+}
+
+/** The warehouse will ship the order. */
+export interface ShipmentScheduled {
+  eventId: string;
+  eventType: "ShipmentScheduled";
+  eventVersion: number;
+  occurredAt: string;
+  orderId: string;
+  causationId: string | null;
+  producer: string;
+  shipmentId: string;
+  carrier: string | null;
+}
+
+/** The warehouse cannot ship the order. */
+export interface ShipmentFailed {
+  eventId: string;
+  eventType: "ShipmentFailed";
+  eventVersion: number;
+  occurredAt: string;
+  orderId: string;
+  causationId: string | null;
+  producer: string;
+  /** For people: why, e.g. no carrier serves the country. */
+  reason: string;
+}
+
+/** An e-mail went to the customer. Carries no address. */
+export interface EmailSent {
+  eventId: string;
+  eventType: "EmailSent";
+  eventVersion: number;
+  occurredAt: string;
+  orderId: string;
+  causationId: string | null;
+  producer: string;
+  kind: EmailKind;
+  /** The SMTP Message-ID. */
+  messageId: string;
+}
+
+/** The events on the catalog topic. */
+export type CatalogEvent = ProductListed;
+
+/** The events on the orders topic. */
+export type OrdersEvent = OrderPlaced | OrderConfirmed | OrderCancelled;
+
+/** The events on the inventory topic. */
+export type InventoryEvent = StockReserved | StockReservationFailed | StockReleased | StockCommitted;
+
+/** The events on the payments topic. */
+export type PaymentsEvent = PaymentCaptured | PaymentFailed | PaymentRefunded;
+
+/** The events on the shipments topic. */
+export type ShipmentsEvent = ShipmentScheduled | ShipmentFailed;
+
+/** The events on the notifications topic. */
+export type NotificationsEvent = EmailSent;
+
+/** Every event, told apart by eventType. */
+export type ShopEvent = CatalogEvent | OrdersEvent | InventoryEvent | PaymentsEvent | ShipmentsEvent | NotificationsEvent;
+
+export type EventType = ShopEvent["eventType"];

@@ -1,0 +1,50 @@
+/**
+ * The topics of ARCHITECTURE §4: who writes each one, which events go on it, and which field
+ * is the Kafka message key. src/schemas.ts checks that schemas/<topic>/ holds exactly these events.
+ */
+import type { ShopEvent } from "./generated";
+
+export const topics = {
+  catalog: "catalog",
+  orders: "orders",
+  inventory: "inventory",
+  payments: "payments",
+  shipments: "shipments",
+  notifications: "notifications",
+} as const;
+export type Topic = (typeof topics)[keyof typeof topics];
+
+/** The services that write events (analytics only reads). */
+export type Producer = "order" | "inventory" | "payment" | "email" | "warehouse";
+
+export interface TopicSpec {
+  producer: Producer;
+  /** The message key: per-key order is what consumers rely on. */
+  key: "orderId" | "sku";
+  /** Compacted topics keep the latest message per key, forever: they carry state, not history. */
+  compacted: boolean;
+  /** In the order a saga emits them. */
+  events: readonly ShopEvent["eventType"][];
+}
+
+export const topicSpecs: Record<Topic, TopicSpec> = {
+  catalog: { producer: "inventory", key: "sku", compacted: true, events: ["ProductListed"] },
+  orders: { producer: "order", key: "orderId", compacted: false, events: ["OrderPlaced", "OrderConfirmed", "OrderCancelled"] },
+  inventory: {
+    producer: "inventory", key: "orderId", compacted: false,
+    events: ["StockReserved", "StockReservationFailed", "StockReleased", "StockCommitted"],
+  },
+  payments: { producer: "payment", key: "orderId", compacted: false, events: ["PaymentCaptured", "PaymentFailed", "PaymentRefunded"] },
+  shipments: { producer: "warehouse", key: "orderId", compacted: false, events: ["ShipmentScheduled", "ShipmentFailed"] },
+  notifications: { producer: "email", key: "orderId", compacted: false, events: ["EmailSent"] },
+};
+
+/** Where a consumer parks a message that failed for good. */
+export function dlqTopic<T extends string>(topic: T): `${T}.dlq` {
+  return `${topic}.dlq`;
+}
+
+/** The Kafka message key: the saga's orderId, or the sku on the compacted catalog topic. */
+export function keyOf(event: ShopEvent): string {
+  return event.eventType === "ProductListed" ? event.sku : event.orderId;
+}

@@ -1,0 +1,47 @@
+import { isFinal, nextStatus, type OrderStatus, type SagaFact } from "./order-saga";
+
+describe("the order saga", () => {
+  test.each<[OrderStatus, SagaFact, OrderStatus, string | undefined]>([
+    // The happy path, one fact at a time.
+    ["PENDING", "StockReserved", "RESERVED", undefined],
+    ["RESERVED", "PaymentCaptured", "PAID", undefined],
+    ["PAID", "ShipmentScheduled", "CONFIRMED", undefined],
+    // Facts arriving before the ones they imply (different topics, no order between them).
+    ["PENDING", "PaymentCaptured", "PAID", undefined],
+    ["PENDING", "ShipmentScheduled", "CONFIRMED", undefined],
+    ["RESERVED", "ShipmentScheduled", "CONFIRMED", undefined],
+    // Every failure, from every status it can happen in.
+    ["PENDING", "StockReservationFailed", "CANCELLED", "out_of_stock"],
+    ["PENDING", "PaymentFailed", "CANCELLED", "payment_declined"],
+    ["RESERVED", "PaymentFailed", "CANCELLED", "payment_declined"],
+    ["PENDING", "ShipmentFailed", "CANCELLED", "fulfillment_failed"],
+    ["RESERVED", "ShipmentFailed", "CANCELLED", "fulfillment_failed"],
+    ["PAID", "ShipmentFailed", "CANCELLED", "fulfillment_failed"],
+    ["PENDING", "DeadlinePassed", "CANCELLED", "timeout"],
+    ["RESERVED", "DeadlinePassed", "CANCELLED", "timeout"],
+    ["PAID", "DeadlinePassed", "CANCELLED", "timeout"],
+  ])("when %s and %s arrives, then it becomes %s (reason %s)", (from, fact, to, reason) => {
+    expect(nextStatus(from, fact)).toEqual(reason ? { to, reason } : { to });
+  });
+
+  test.each<[OrderStatus, SagaFact]>([
+    // Duplicates and facts already implied by the status.
+    ["RESERVED", "StockReserved"],
+    ["PAID", "StockReserved"],
+    ["PAID", "PaymentCaptured"],
+    // A payment fact for an order already past payment (cannot happen in order, but must not regress it).
+    ["PAID", "PaymentFailed"],
+    ["RESERVED", "StockReservationFailed"],
+  ])("when %s and %s arrives, then nothing changes", (from, fact) => {
+    expect(nextStatus(from, fact)).toBeUndefined();
+  });
+
+  const facts: SagaFact[] = [
+    "StockReserved", "StockReservationFailed", "PaymentCaptured", "PaymentFailed",
+    "ShipmentScheduled", "ShipmentFailed", "DeadlinePassed",
+  ];
+  test.each<OrderStatus>(["CONFIRMED", "CANCELLED"])("when the order is %s, then no fact changes it", (status) => {
+    expect(isFinal(status)).toBe(true);
+    for (const fact of facts) expect(nextStatus(status, fact)).toBeUndefined();
+  });
+});
