@@ -5,14 +5,21 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { freePort, waitFor } from "@shop/infra";
+import { useEnvironment } from "@shop/testkit";
 
 const services = ["order", "inventory", "payment", "email", "warehouse", "analytics"];
 const repoRoot = path.resolve(__dirname, "..");
 
+const infra = useEnvironment();
+
 function startService(name: string, env: Record<string, string>) {
   const child = spawn(process.execPath, ["--import", "tsx", path.join("services", name, "src", "main.ts")], {
     cwd: repoRoot,
-    env: { ...process.env, LOG_LEVEL: "info", ...env },
+    env: {
+      ...process.env, LOG_LEVEL: "info",
+      DATABASE_URL: infra.databaseUrl(name), KAFKA_BROKERS: infra.brokers.join(","), SCHEMA_REGISTRY_URL: infra.schemaRegistryUrl,
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

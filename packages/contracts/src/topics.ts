@@ -48,3 +48,8 @@ export function dlqTopic<T extends string>(topic: T): `${T}.dlq` {
 export function keyOf(event: ShopEvent): string {
   return event.eventType === "ProductListed" ? event.sku : event.orderId;
 }
+
+/** Every topic of the saga with its cleanup policy: what a service creates at start (messaging's ensureTopics). */
+export const allTopics: readonly { topic: Topic; compacted: boolean }[] = Object.entries(topicSpecs).map(
+  ([topic, spec]) => ({ topic: topic as Topic, compacted: spec.compacted }),
+);

@@ -11,3 +11,12 @@ export function commonConfig(defaultPort: number) {
     ),
   };
 }
+
+/** Where a service finds its database, Kafka and the schema registry. */
+export function infrastructureConfig() {
+  return {
+    DATABASE_URL: Type.String({ pattern: "^postgres(ql)?://", description: "the service's own PostgreSQL database, postgres://user@host:port/name" }),
+    KAFKA_BROKERS: Type.String({ pattern: "^[^,\\s]+:\\d+(,[^,\\s]+:\\d+)*$", description: "comma-separated host:port list" }),
+    SCHEMA_REGISTRY_URL: Type.String({ pattern: "^https?://", description: "Confluent-compatible API root, e.g. http://127.0.0.1:8080/apis/ccompat/v7" }),
+  };
+}

@@ -1,9 +1,51 @@
-import Fastify from "fastify";
-import type { Logger } from "@shop/observability";
+import { Type, type Static } from "@sinclair/typebox";
+import type { Pool } from "pg";
+import { createApp, type Logger, type ReadinessCheck } from "@shop/observability";
+import { getOrder, placeOrder, UnknownSkuError, type OrdersDeps } from "./orders";
+
+/** POST /orders: validated against this schema before the handler runs; a bad field is a 400 naming it. */
+const OrderBody = Type.Object({
+  customerId: Type.String({ minLength: 1 }),
+  items: Type.Array(Type.Object({
+    sku: Type.String({ minLength: 1 }),
+    quantity: Type.Integer({ minimum: 1, maximum: 1000 }),
+  }, { additionalProperties: false }), { minItems: 1, maxItems: 100 }),
+  paymentMethod: Type.String({ minLength: 1 }),
+  shippingAddress: Type.Object({
+    name: Type.String({ minLength: 1 }),
+    line1: Type.String({ minLength: 1 }),
+    city: Type.String({ minLength: 1 }),
+    postalCode: Type.String({ minLength: 1 }),
+    country: Type.String({ pattern: "^[A-Z]{2}$", description: "ISO 3166-1 alpha-2" }),
+  }, { additionalProperties: false }),
+  email: Type.String({ format: "email" }),
+}, { additionalProperties: false });
+
+const OrderParams = Type.Object({ id: Type.String({ format: "uuid" }) });
+
+export interface HttpDeps {
+  logger: Logger;
+  orders: OrdersDeps;
+  pool: Pool;
+  readiness: Record<string, ReadinessCheck>;
+}
 
 /** Builds the HTTP API without listening, so tests can call it with app.inject(). */
-export function buildHttp(deps: { logger: Logger }) {
-  const app = Fastify({ loggerInstance: deps.logger });
-  app.get("/health/live", async () => ({ status: "ok" }));
+export function buildHttp(deps: HttpDeps) {
+  const app = createApp({ logger: deps.logger, readiness: deps.readiness, isClientError: (error) => error instanceof UnknownSkuError });
+
+  app.post<{ Body: Static<typeof OrderBody>; Headers: { "idempotency-key"?: string } }>(
+    "/orders", { schema: { body: OrderBody } },
+    async (request, reply) => {
+      const order = await placeOrder(deps.orders, request.body, request.headers["idempotency-key"]);
+      return reply.code(202).send(order);
+    },
+  );
+
+  app.get<{ Params: Static<typeof OrderParams> }>("/orders/:id", { schema: { params: OrderParams } }, async (request, reply) => {
+    const order = await getOrder(deps.pool, request.params.id);
+    return order ?? reply.code(404).send({ error: "Not Found", message: `no order ${request.params.id}` });
+  });
+
   return app;
 }

@@ -1,15 +1,54 @@
-// The order service. Takes orders over HTTP and owns the saga's state: it moves each order from PENDING to CONFIRMED or CANCELLED as the other services' facts arrive.
-// Reading order: main.ts (wiring) → config.ts (environment) → http.ts (routes).
-import { createLogger, exitOnStartupError, onShutdown } from "@shop/observability";
+// The order service: takes orders over HTTP and owns the saga's state, moving each order from
+// PENDING to CONFIRMED or CANCELLED as the other services' facts arrive.
+// Reading order: main.ts (wiring) → http.ts (API) → orders.ts (the business) → order-saga.ts
+// (the state table) → events.ts (what each event does) → db.ts (SQL) → migrations/.
+import { telemetry } from "./telemetry"; // first: it instruments http and pg as they load
+import path from "node:path";
+import { Pool } from "pg";
+import { createLogger, exitOnStartupError, onShutdown, startMetrics } from "@shop/observability";
+import { allTopics, registerSchemas } from "@shop/contracts";
+import { consume, createOutbox, ensureTopics, kafkaReachable, messagingMigrations, migrate, migrationsIn, schemaRegistryCodec, startRelay } from "@shop/messaging";
 import { loadConfig } from "./config";
+import { consumedTopics, eventHandler } from "./events";
 import { buildHttp } from "./http";
+import { cancelOverdue, type OrdersDeps } from "./orders";
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger("order", config.LOG_LEVEL);
-  const app = buildHttp({ logger });
+  startMetrics("order");
+  const kafka = { clientId: "order", brokers: config.KAFKA_BROKERS.split(",") };
+
+  const pool = new Pool({ connectionString: config.DATABASE_URL, max: 10 });
+  await migrate(pool, [...messagingMigrations, ...migrationsIn(path.join(__dirname, "..", "migrations"), "order")]);
+  await ensureTopics(kafka, allTopics); // every topic of the saga: services may start in any order
+  const codec = schemaRegistryCodec({ url: config.SCHEMA_REGISTRY_URL, schemaIds: await registerSchemas(config.SCHEMA_REGISTRY_URL) });
+  const outbox = createOutbox({ codec });
+  const orders: OrdersDeps = { pool, outbox, sagaTimeoutMs: config.SAGA_TIMEOUT_MS };
+
+  const relay = startRelay({ databaseUrl: config.DATABASE_URL, kafka, logger });
+  const consumer = await consume({
+    kafka, pool, codec, logger, groupId: "order", topics: consumedTopics, fromBeginning: true, handler: eventHandler(outbox),
+  });
+  // The saga deadline: an order still in flight SAGA_TIMEOUT_MS after it was placed is cancelled.
+  const deadlineWatch = setInterval(() => {
+    cancelOverdue(orders).catch((error: unknown) => logger.warn({ err: error }, "deadline check failed; next try soon"));
+  }, config.DEADLINE_CHECK_MS);
+
+  const app = buildHttp({
+    logger, orders, pool,
+    readiness: { database: () => pool.query("SELECT 1"), kafka: () => kafkaReachable(kafka) },
+  });
   await app.listen({ port: config.PORT, host: config.HOST });
-  onShutdown(logger, [() => app.close()]);
+
+  onShutdown(logger, [
+    () => app.close(), // stop taking requests
+    async () => clearInterval(deadlineWatch),
+    () => consumer.stop(), // finish the batch in flight, commit its offsets
+    () => relay.stop(), // publish what is left
+    () => pool.end(),
+    () => telemetry.shutdown(),
+  ]);
 }
 
 main().catch(exitOnStartupError);

@@ -1,0 +1,21 @@
+/**
+ * @shop/messaging: the transactional outbox and its relay, the idempotent inbox consumer with
+ * retries and a dead letter topic, the schema-registry codec, and W3C trace propagation.
+ * README.md states the guarantees and their limits.
+ */
+export { schemaRegistryCodec, type Codec, type SchemaRegistryCodecOptions } from "./codec";
+export { consume, type Consumer, type ConsumeOptions } from "./consumer";
+export { dlqHeaders, deadLetterTopic, listDeadLetters, redrive, type FailureKind } from "./dead-letter";
+export {
+  classifyError, DecodeError, EncodeError, MessagingError, RetriableError, ValidationError, type ErrorClass,
+} from "./errors";
+export { validateEvent, type Event } from "./event";
+export type { Handler, HandlerContext } from "./inbox";
+export { ensureTopics, kafkaReachable, type IncomingMessage, type KafkaConfig, type TopicToCreate } from "./kafka";
+export { silentLogger, type Logger } from "./logger";
+export { messagingMigrations, migrate, migrationsIn, type Migration } from "./migrations";
+export { createOutbox, outboxBacklog, outboxChannel, type AddOptions, type Outbox, type OutboxOptions } from "./outbox";
+export { startRelay, type Relay, type RelayOptions } from "./relay";
+export { backoffDelay, type Backoff } from "./retry";
+export { isValidTraceparent, readTraceContext, traceIdOf, writeTraceContext, type TraceContext } from "./trace";
+export { withTransaction } from "./transaction";

@@ -1,0 +1,10 @@
+/** The few Kafka helpers services call directly. */
+import { kafkaReachable } from "./kafka";
+import { env } from "./testing";
+
+test("when a broker answers, then Kafka is reachable; when none does, then the check fails within seconds", async () => {
+  await expect(kafkaReachable({ brokers: env.brokers, clientId: "ready-check" })).resolves.toBeUndefined();
+  const started = Date.now();
+  await expect(kafkaReachable({ brokers: ["127.0.0.1:9"], clientId: "ready-check" })).rejects.toThrow();
+  expect(Date.now() - started).toBeLessThan(10_000);
+});

@@ -1,0 +1,213 @@
+/**
+ * The one file that imports the Kafka client (kafkajs), so it can be swapped (STYLE rule 10).
+ * The rest of the package sees the small types below: a publisher that sends a batch with
+ * acks=all, a subscription that hands over fetched batches and commits after them, and the few
+ * admin calls the DLQ tools and tests need.
+ */
+import { Kafka, logLevel, type IHeaders, type KafkaMessage, type LogEntry } from "kafkajs";
+import { errorFields, silentLogger, type Logger } from "./logger";
+
+export interface KafkaConfig {
+  brokers: string[];
+  clientId: string;
+  logger?: Logger;
+}
+
+export type Headers = Record<string, string>;
+
+export interface OutgoingMessage {
+  topic: string;
+  key: string | Buffer | null;
+  value: Buffer | null;
+  headers: Headers;
+}
+
+export interface IncomingMessage {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Headers;
+  /** When the producer sent it (ms since the epoch, as a string). */
+  timestamp: string;
+}
+
+export interface Publisher {
+  /** Resolves once every message is acknowledged by all in-sync replicas; order per partition is kept. */
+  send(messages: readonly OutgoingMessage[]): Promise<void>;
+  disconnect(): Promise<void>;
+}
+
+export interface Batch {
+  topic: string;
+  partition: number;
+  messages: IncomingMessage[];
+  heartbeat(): Promise<void>;
+  /** False once the consumer stops or the partition was taken away (rebalance, seek). */
+  isActive(): boolean;
+}
+
+export interface SubscribeOptions extends KafkaConfig {
+  groupId: string;
+  topics: string[];
+  fromBeginning?: boolean;
+  maxWaitTimeInMs?: number;
+  partitionsConsumedConcurrently?: number;
+  /**
+   * Returns how many messages, from the first, are done (all of them, or 0 to have the batch
+   * fetched again). Only those offsets are committed, and only after onBatch returned.
+   */
+  onBatch(batch: Batch): Promise<number>;
+  /** The client gave up for good (a non-retriable error): the service is no longer consuming. */
+  onFatal?(error: unknown): void;
+}
+
+function client({ brokers, clientId, logger = silentLogger }: KafkaConfig): Kafka {
+  return new Kafka({ brokers, clientId, logLevel: logLevel.INFO, logCreator: () => (entry) => forward(logger, entry) });
+}
+
+function forward(logger: Logger, { namespace, level, log: { message, ...fields } }: LogEntry): void {
+  // Expected: producers here retry a bounded number of times on purpose (see connectPublisher).
+  if (message.startsWith("Limiting retries for the idempotent producer")) return;
+  const line = { kafkajs: namespace, ...fields };
+  // kafkajs says ERROR for what it then retries (a broker restart); failures that matter reach
+  // this package as a failed send or a fatal crash, which it logs as errors itself.
+  if (level === logLevel.ERROR || level === logLevel.WARN) logger.warn(line, message);
+  else logger.debug(line, message); // kafkajs INFO is lifecycle chatter ("Starting", "joined the group")
+}
+
+/**
+ * An idempotent producer with acks=all and one request in flight per broker, so a retried
+ * request cannot overtake the next one. Retries are bounded (about 10 s): a send then fails, and
+ * the caller (relay, DLQ) decides to back off and reconnect instead of hanging in kafkajs.
+ */
+export async function connectPublisher(config: KafkaConfig): Promise<Publisher> {
+  const producer = client(config).producer({ idempotent: true, maxInFlightRequests: 1, retry: { retries: 5 } });
+  await producer.connect();
+  return {
+    async send(messages) {
+      const byTopic = new Map<string, { key: string | Buffer | null; value: Buffer | null; headers: Headers }[]>();
+      for (const { topic, key, value, headers } of messages) {
+        const list = byTopic.get(topic) ?? byTopic.set(topic, []).get(topic)!;
+        list.push({ key, value, headers });
+      }
+      const topicMessages = [...byTopic].map(([topic, list]) => ({ topic, messages: list }));
+      await producer.sendBatch({ acks: -1, topicMessages });
+    },
+    disconnect: () => producer.disconnect(),
+  };
+}
+
+/**
+ * Consumes with eachBatch. Offsets are resolved only for what onBatch reports done, and kafkajs
+ * commits resolved offsets right after the batch: the commit always follows the handler's
+ * transaction. The rest of a batch is fetched again from its first unresolved offset.
+ */
+export async function subscribe(options: SubscribeOptions): Promise<{ stop(): Promise<void> }> {
+  const { groupId, topics, fromBeginning = true, maxWaitTimeInMs = 1000, partitionsConsumedConcurrently = 1 } = options;
+  const consumer = client(options).consumer({ groupId, maxWaitTimeInMs });
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    if (!payload.restart) options.onFatal?.(payload.error);
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topics, fromBeginning });
+  await consumer.run({
+    eachBatchAutoResolve: false,
+    partitionsConsumedConcurrently,
+    eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+      const messages = batch.messages.map((message) => incoming(batch.topic, batch.partition, message));
+      const done = await options.onBatch({
+        topic: batch.topic, partition: batch.partition, messages, heartbeat, isActive: () => isRunning() && !isStale(),
+      });
+      // lastOffset() also covers control records at the end of the batch, which never reach us.
+      if (done >= messages.length) resolveOffset(batch.lastOffset());
+      else if (done > 0) resolveOffset(messages[done - 1]!.offset);
+    },
+  });
+  return { stop: () => consumer.disconnect() };
+}
+
+function incoming(topic: string, partition: number, message: KafkaMessage): IncomingMessage {
+  const { offset, key, value, timestamp } = message;
+  return { topic, partition, offset, key, value, headers: headersOf(message.headers), timestamp };
+}
+
+function headersOf(raw: IHeaders | undefined): Headers {
+  const headers: Headers = {};
+  for (const [name, value] of Object.entries(raw ?? {})) {
+    const first = Array.isArray(value) ? value[0] : value;
+    if (first !== undefined) headers[name] = first.toString();
+  }
+  return headers;
+}
+
+/** A topic to create: a name, or a name and whether Kafka compacts it (keeps the latest message per key). */
+export type TopicToCreate = string | { topic: string; compacted?: boolean };
+
+/**
+ * Creates the topics that do not exist yet (the services' topics, and every `<topic>.dlq`).
+ * Services call it at start for every topic they touch, so they can start in any order.
+ */
+export async function ensureTopics(config: KafkaConfig, topics: readonly TopicToCreate[], numPartitions = 3): Promise<void> {
+  const specs = topics.map((entry) => (typeof entry === "string" ? { topic: entry, compacted: false } : entry));
+  await withAdmin(config, (admin) =>
+    admin.createTopics({
+      waitForLeaders: true,
+      topics: specs.map(({ topic, compacted }) => ({
+        topic, numPartitions, ...(compacted ? { configEntries: [{ name: "cleanup.policy", value: "compact" }] } : {}),
+      })),
+    }));
+}
+
+/** Moves a consumer group back to the start of a topic (the group must have no running member). */
+export async function resetOffsetsToEarliest(config: KafkaConfig, groupId: string, topic: string): Promise<void> {
+  await withAdmin(config, (admin) => admin.resetOffsets({ groupId, topic, earliest: true }));
+}
+
+/**
+ * Where a group stands on a topic: per partition, the next offset it will read and the end of
+ * the partition (the high-water mark). Used to read a topic "to its end" (the DLQ tools).
+ */
+export async function groupPosition(config: KafkaConfig, groupId: string, topic: string): Promise<{ partition: number; next: number; end: number }[]> {
+  return withAdmin(config, async (admin) => {
+    const ends = await admin.fetchTopicOffsets(topic);
+    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return ends.map(({ partition, low, high }) => {
+      const offset = Number(committed?.partitions.find((p) => p.partition === partition)?.offset ?? -1);
+      return { partition, next: Math.max(offset, Number(low)), end: Number(high) };
+    });
+  });
+}
+
+/** Resolves if a broker answers a metadata request within a few seconds (readiness checks). */
+export async function kafkaReachable(config: KafkaConfig): Promise<void> {
+  const admin = new Kafka({
+    brokers: config.brokers, clientId: config.clientId, logLevel: logLevel.NOTHING, connectionTimeout: 2000, requestTimeout: 3000, retry: { retries: 0 },
+  }).admin();
+  try {
+    await admin.connect();
+    await admin.describeCluster();
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export async function topicExists(config: KafkaConfig, topic: string): Promise<boolean> {
+  return withAdmin(config, async (admin) => (await admin.listTopics()).includes(topic));
+}
+
+export async function deleteGroup(config: KafkaConfig, groupId: string): Promise<void> {
+  await withAdmin(config, (admin) => admin.deleteGroups([groupId])).catch((error: unknown) =>
+    (config.logger ?? silentLogger).warn({ groupId, ...errorFields(error) }, "could not delete consumer group"));
+}
+
+async function withAdmin<T>(config: KafkaConfig, work: (admin: ReturnType<Kafka["admin"]>) => Promise<T>): Promise<T> {
+  const admin = client(config).admin();
+  await admin.connect();
+  try {
+    return await work(admin);
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -1,0 +1,32 @@
+/** withTransaction against real PostgreSQL. */
+import { freshDatabase } from "./testing";
+import { withTransaction } from "./transaction";
+
+let db: Awaited<ReturnType<typeof freshDatabase>>;
+beforeAll(async () => {
+  db = await freshDatabase({ migrated: false });
+  await db.pool.query("CREATE TABLE notes (text text PRIMARY KEY)");
+});
+afterAll(() => db.drop());
+const notes = async () => (await db.pool.query("SELECT text FROM notes ORDER BY text")).rows.map((row) => row.text);
+
+test("when the work succeeds, then its writes commit and its result is returned", async () => {
+  expect(await withTransaction(db.pool, async (tx) => (await tx.query("INSERT INTO notes VALUES ('a') RETURNING text")).rows[0].text)).toBe("a");
+  expect(await notes()).toEqual(["a"]);
+});
+
+test("when the work throws, then nothing it wrote is committed", async () => {
+  await expect(withTransaction(db.pool, async (tx) => {
+    await tx.query("INSERT INTO notes VALUES ('b')");
+    throw new Error("no");
+  })).rejects.toThrow("no");
+  expect(await notes()).toEqual(["a"]);
+});
+
+test("when the work swallows a failed statement, then the rollback is reported as a failure, not taken for a commit", async () => {
+  await expect(withTransaction(db.pool, async (tx) => {
+    await tx.query("INSERT INTO notes VALUES ('c')");
+    await tx.query("INSERT INTO notes VALUES ('a')").catch(() => {}); // duplicate key: the transaction is now aborted
+  })).rejects.toThrow("the transaction was rolled back");
+  expect(await notes()).toEqual(["a"]);
+});
