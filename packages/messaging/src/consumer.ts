@@ -12,12 +12,13 @@
  */
 import type { Pool } from "pg";
 import { readEvent, type Codec } from "./codec";
-import { deadLetterMessage, deadLetterTopic } from "./dead-letter";
+import { deadLetterMessage, deadLetterTopic, dlqHeaders } from "./dead-letter";
 import { classifyError } from "./errors";
 import { validateEvent, type Event } from "./event";
 import { handleInTransaction, HandlerFailed, type Handler, type InboxEntry } from "./inbox";
 import { connectPublisher, ensureTopics, subscribe, type Batch, type IncomingMessage, type KafkaConfig, type OutgoingMessage, type Publisher } from "./kafka";
 import { errorFields, silentLogger, type Logger } from "./logger";
+import { consumedEvents, consumerLag, consumerRetries, deadLettered } from "./metrics";
 import { backoffDelay, sleep, type Backoff } from "./retry";
 
 export interface ConsumeOptions<E extends Event = Event> {
@@ -74,6 +75,7 @@ export async function consume<E extends Event = Event>(options: ConsumeOptions<E
   async function pause(attempt: number, batch: Batch, reason: unknown, message: string): Promise<boolean> {
     logger.warn({ ...errorFields(reason), topic: batch.topic, partition: batch.partition, attempt: attempt + 1 }, message);
     stats.retries++;
+    consumerRetries.inc();
     await sleep(backoffDelay(attempt, backoff), stopping.signal);
     return alive(batch);
   }
@@ -82,6 +84,8 @@ export async function consume<E extends Event = Event>(options: ConsumeOptions<E
     const { handled, duplicates } = await handleInTransaction(pool, groupId, entries, handler, logger);
     stats.handled += handled;
     stats.duplicates += duplicates;
+    consumedEvents.inc({ outcome: "handled" }, handled);
+    consumedEvents.inc({ outcome: "duplicate" }, duplicates);
   }
 
   /** Sends to the DLQ, trying until Kafka takes them: a dead letter is never dropped. */
@@ -91,6 +95,7 @@ export async function consume<E extends Event = Event>(options: ConsumeOptions<E
         publisher ??= connectPublisher(kafka);
         await (await publisher).send(messages);
         stats.deadLettered += messages.length;
+        for (const { headers } of messages) deadLettered.inc({ kind: headers[dlqHeaders.kind] ?? "unknown" });
         for (const { topic, headers } of messages) logger.error({ topic, ...headers }, "message dead-lettered");
         return true;
       } catch (error) {
@@ -167,6 +172,8 @@ export async function consume<E extends Event = Event>(options: ConsumeOptions<E
       done += messages.length;
       if (done < batch.messages.length && !(await alive(batch))) break;
     }
+    const next = done > 0 ? Number(batch.messages[done - 1]!.offset) + 1 : Number(batch.messages[0]?.offset ?? batch.highWatermark);
+    consumerLag.set({ topic: batch.topic, partition: String(batch.partition) }, Math.max(0, Number(batch.highWatermark) - next));
     return done; // Kafka commits the offsets of these, now that their transactions have committed
   }
 

@@ -11,6 +11,8 @@ import type { Headers, IncomingMessage } from "./kafka";
 import { silentLogger, type Logger } from "./logger";
 import { readTraceContext, type TraceContext } from "./trace";
 import { withTransaction } from "./transaction";
+import { handlerSeconds } from "./metrics";
+import { inConsumerSpan } from "./tracing";
 
 export interface HandlerContext {
   /** The inbox transaction: write with it, and call outbox.add with it. */
@@ -64,10 +66,14 @@ export async function handleInTransaction<E extends Event>(
         continue;
       }
       const { topic, partition, offset, headers } = message;
+      const stopTimer = handlerSeconds.startTimer({ event_type: event.eventType });
       try {
-        await handler(event, { tx, traceContext: readTraceContext(headers), headers, topic, partition, offset });
+        await inConsumerSpan(message, event, consumer, () =>
+          handler(event, { tx, traceContext: readTraceContext(headers), headers, topic, partition, offset }));
       } catch (error) {
         throw new HandlerFailed(index, error);
+      } finally {
+        stopTimer();
       }
       handled++;
     }

@@ -43,6 +43,8 @@ export interface Batch {
   topic: string;
   partition: number;
   messages: IncomingMessage[];
+  /** The offset after the last message in the partition: lag = highWatermark - next offset to read. */
+  highWatermark: string;
   heartbeat(): Promise<void>;
   /** False once the consumer stops or the partition was taken away (rebalance, seek). */
   isActive(): boolean;
@@ -118,7 +120,8 @@ export async function subscribe(options: SubscribeOptions): Promise<{ stop(): Pr
     eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
       const messages = batch.messages.map((message) => incoming(batch.topic, batch.partition, message));
       const done = await options.onBatch({
-        topic: batch.topic, partition: batch.partition, messages, heartbeat, isActive: () => isRunning() && !isStale(),
+        topic: batch.topic, partition: batch.partition, messages, highWatermark: batch.highWatermark, heartbeat,
+        isActive: () => isRunning() && !isStale(),
       });
       // lastOffset() also covers control records at the end of the batch, which never reach us.
       if (done >= messages.length) resolveOffset(batch.lastOffset());

@@ -7,6 +7,7 @@ import type { ClientBase, Pool } from "pg";
 import type { Codec } from "./codec";
 import type { Event } from "./event";
 import { writeTraceContext, type TraceContext } from "./trace";
+import { activeTraceContext } from "./tracing";
 
 /** The LISTEN/NOTIFY channel of the relay. NOTIFY is scoped to one database, i.e. one service. */
 export const outboxChannel = "outbox";
@@ -15,7 +16,7 @@ export interface AddOptions {
   topic: string;
   /** The Kafka message key (per-key order); the orderId for saga events. */
   key: string | null;
-  /** The caller's trace context, published as traceparent/tracestate headers. */
+  /** The trace context to publish as traceparent/tracestate headers; default: the one active now (tracing.ts). */
   traceContext?: TraceContext;
 }
 
@@ -43,7 +44,7 @@ export function createOutbox({ codec, notify = true }: OutboxOptions): Outbox {
   return {
     async add(tx, event, { topic, key, traceContext }) {
       const payload = await codec.encode(topic, event);
-      const headers = writeTraceContext(traceContext);
+      const headers = writeTraceContext(traceContext ?? activeTraceContext());
       await tx.query(sql, [topic, key, event.eventId, event.eventType, payload, headers]);
     },
   };

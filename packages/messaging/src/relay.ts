@@ -9,7 +9,8 @@ import type pg from "pg";
 import { connectPublisher, type KafkaConfig, type OutgoingMessage, type Publisher } from "./kafka";
 import { runAsLeader } from "./leader";
 import { errorFields, silentLogger, type Logger } from "./logger";
-import { markPublished, outboxChannel, prunePublished, readUnpublished, type OutboxRow } from "./outbox";
+import { outboxBacklog as backlogGauge, outboxOldestAge, relayPublished, relayPublishSeconds } from "./metrics";
+import { markPublished, outboxBacklog, outboxChannel, prunePublished, readUnpublished, type OutboxRow } from "./outbox";
 import { backoffDelay, sleep, type Backoff } from "./retry";
 
 export interface RelayOptions {
@@ -66,6 +67,7 @@ export function startRelay(options: RelayOptions): Relay {
     let failures = 0;
     let flushUntil = Infinity;
     let nextPrune = 0;
+    let nextBacklogCheck = 0;
     try {
       for (;;) {
         if (stopping.signal.aborted) {
@@ -75,6 +77,13 @@ export function startRelay(options: RelayOptions): Relay {
         if (keep && Date.now() >= nextPrune) {
           await prunePublished(db, settings.retainPublishedMs);
           nextPrune = Date.now() + settings.pruneIntervalMs;
+        }
+        if (Date.now() >= nextBacklogCheck) {
+          // For /metrics: how much waits, and how old the oldest row is (one cheap query every few seconds).
+          const { count, oldestAgeMs } = await outboxBacklog(db);
+          backlogGauge.set(count);
+          outboxOldestAge.set((oldestAgeMs ?? 0) / 1000);
+          nextBacklogCheck = Date.now() + 5000;
         }
         if (rows.length === 0) {
           unmarked = await mark(db, unmarked, keep);
@@ -88,7 +97,9 @@ export function startRelay(options: RelayOptions): Relay {
         const batch = rows;
         sending = (async () => {
           publisher ??= await connectPublisher(kafka);
+          const stopTimer = relayPublishSeconds.startTimer();
           await publisher.send(batch.map(toMessage));
+          stopTimer();
         })().then(() => undefined, (error: unknown) => error ?? new Error("send failed"));
         unmarked = await mark(db, unmarked, keep);
         const next = await readUnpublished(db, settings.batchSize, batch);
@@ -105,6 +116,7 @@ export function startRelay(options: RelayOptions): Relay {
         }
         failures = 0;
         state.published += batch.length;
+        relayPublished.inc(batch.length);
         unmarked = batch.map((row) => row.id);
         rows = next;
         logger.debug({ rows: batch.length, lastId: batch.at(-1)?.id }, "outbox relay published a batch");
