@@ -15,6 +15,8 @@ import { nativeEnvironment } from "./native";
 
 export type { Environment } from "./environment";
 export { serviceDatabases } from "./environment";
+export { freshDatabase, type FreshDatabase } from "./fresh-database";
+export { startService, type ServiceProcess } from "./service-process";
 
 /** Where globalSetup tells test workers how to reach the environment (a JSON descriptor file). */
 export const environmentVariable = "SHOP_TEST_ENVIRONMENT";

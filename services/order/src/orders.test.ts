@@ -1,0 +1,114 @@
+/**
+ * The order service's business against a real PostgreSQL: placing orders, the saga's facts, the
+ * deadline. The outbox table is real; events are JSON-encoded here (the codec is not under test).
+ */
+import path from "node:path";
+import type { PoolClient } from "pg";
+import { createOutbox, messagingMigrations, migrate, migrationsIn, withTransaction, type Codec } from "@shop/messaging";
+import { freshDatabase, type FreshDatabase } from "@shop/testkit";
+import { upsertProduct } from "./db";
+import { applyFact, cancelOverdue, getOrder, placeOrder, UnknownSkuError, type OrderRequest, type OrdersDeps } from "./orders";
+
+const jsonCodec: Codec = { encode: async (_topic, event) => Buffer.from(JSON.stringify(event)), decode: async (value) => JSON.parse(value.toString()) };
+const outbox = createOutbox({ codec: jsonCodec, notify: false });
+let db: FreshDatabase;
+let deps: OrdersDeps;
+let now = new Date("2026-11-23T10:00:00.000Z");
+
+beforeAll(async () => {
+  db = await freshDatabase("order_test", (pool) =>
+    migrate(pool, [...messagingMigrations, ...migrationsIn(path.join(__dirname, "..", "migrations"), "order")]));
+  deps = { pool: db.pool, outbox, sagaTimeoutMs: 30_000, now: () => now };
+  await withTransaction(db.pool, async (tx) => {
+    await upsertProduct(tx, "TEE-1", "T-shirt", 1500);
+    await upsertProduct(tx, "MUG-1", "Mug", 900);
+  });
+});
+afterAll(() => db.drop());
+
+const request = (overrides: Partial<OrderRequest> = {}): OrderRequest => ({
+  customerId: "c-1", items: [{ sku: "TEE-1", quantity: 2 }, { sku: "MUG-1", quantity: 1 }], paymentMethod: "tok_visa",
+  shippingAddress: { name: "Ada", line1: "1 Main St", city: "Berlin", postalCode: "10115", country: "DE" }, email: "ada@example.com",
+  ...overrides,
+});
+
+async function outboxEvents(orderId: string): Promise<Record<string, unknown>[]> {
+  const { rows } = await db.pool.query<{ payload: Buffer }>("SELECT payload FROM outbox WHERE key = $1 ORDER BY id", [orderId]);
+  return rows.map((row) => JSON.parse(row.payload.toString()) as Record<string, unknown>);
+}
+
+const fact = (tx: PoolClient, name: Parameters<typeof applyFact>[2]["fact"], orderId: string, eventId = crypto.randomUUID()) =>
+  applyFact(tx, outbox, { fact: name, orderId, event: { eventId, eventType: name, occurredAt: now.toISOString(), producer: "test" } }, now);
+
+test("when an order is placed, then it is PENDING, priced from the catalogue, and OrderPlaced is in the outbox", async () => {
+  const { orderId, status } = await placeOrder(deps, request());
+  expect(status).toBe("PENDING");
+  const order = await getOrder(db.pool, orderId);
+  expect(order).toMatchObject({ status: "PENDING", total: 3900, items: [{ sku: "TEE-1", quantity: 2, unitPrice: 1500 }, { sku: "MUG-1", quantity: 1, unitPrice: 900 }] });
+  expect(order!.history.map((h) => h.eventType)).toEqual(["OrderPlaced"]);
+  const [placed] = await outboxEvents(orderId);
+  expect(placed).toMatchObject({ eventType: "OrderPlaced", orderId, total: 3900, paymentMethod: "tok_visa", producer: "order" });
+  expect(placed).not.toHaveProperty("email"); // personal data stays off OrderPlaced
+});
+
+test("when a line names an unknown SKU, then placing fails naming it and nothing is written", async () => {
+  const before = await db.pool.query("SELECT count(*)::int AS n FROM orders");
+  await expect(placeOrder(deps, request({ items: [{ sku: "NOPE", quantity: 1 }] }))).rejects.toThrow(new UnknownSkuError("NOPE"));
+  const after = await db.pool.query("SELECT count(*)::int AS n FROM orders");
+  expect(after.rows[0].n).toBe(before.rows[0].n);
+});
+
+test("when the same Idempotency-Key is sent twice, then both get the same order and only one OrderPlaced exists", async () => {
+  const first = await placeOrder(deps, request(), "key-1");
+  const second = await placeOrder(deps, request(), "key-1");
+  expect(second.orderId).toBe(first.orderId);
+  expect(await outboxEvents(first.orderId)).toHaveLength(1);
+});
+
+test("when stock, payment and shipment facts arrive, then the order is CONFIRMED and OrderConfirmed is sent once", async () => {
+  const { orderId } = await placeOrder(deps, request());
+  const shipped = crypto.randomUUID();
+  await withTransaction(db.pool, async (tx) => {
+    await fact(tx, "StockReserved", orderId);
+    await fact(tx, "PaymentCaptured", orderId);
+    await fact(tx, "ShipmentScheduled", orderId, shipped);
+    await fact(tx, "ShipmentScheduled", orderId, shipped); // redelivered
+  });
+  expect((await getOrder(db.pool, orderId))!.status).toBe("CONFIRMED");
+  const sent = (await outboxEvents(orderId)).map((event) => event.eventType);
+  expect(sent).toEqual(["OrderPlaced", "OrderConfirmed"]);
+  expect((await outboxEvents(orderId))[1]).toMatchObject({ customerEmail: "ada@example.com", total: 3900 });
+});
+
+test("when a payment fails, then the order is CANCELLED (payment_declined), and a later fact changes nothing", async () => {
+  const { orderId } = await placeOrder(deps, request());
+  await withTransaction(db.pool, async (tx) => {
+    await fact(tx, "StockReserved", orderId);
+    await fact(tx, "PaymentFailed", orderId);
+    await fact(tx, "ShipmentScheduled", orderId);
+  });
+  const order = await getOrder(db.pool, orderId);
+  expect(order).toMatchObject({ status: "CANCELLED", reason: "payment_declined" });
+  const cancellations = (await outboxEvents(orderId)).filter((event) => event.eventType === "OrderCancelled");
+  expect(cancellations).toEqual([expect.objectContaining({ reason: "payment_declined", customerEmail: "ada@example.com" })]);
+});
+
+test("when an order is still in flight after SAGA_TIMEOUT_MS, then the deadline cancels it (timeout) once", async () => {
+  const { orderId } = await placeOrder(deps, request());
+  const confirmed = await placeOrder(deps, request());
+  await withTransaction(db.pool, async (tx) => {
+    await fact(tx, "ShipmentScheduled", confirmed.orderId); // final before the deadline: untouched by it
+    await fact(tx, "StockReserved", orderId);
+  });
+  now = new Date(now.getTime() + 29_000);
+  await cancelOverdue(deps);
+  expect((await getOrder(db.pool, orderId))!.status).toBe("RESERVED");
+
+  now = new Date(now.getTime() + 2_000);
+  await cancelOverdue(deps);
+  await cancelOverdue(deps);
+  expect(await getOrder(db.pool, orderId)).toMatchObject({ status: "CANCELLED", reason: "timeout" });
+  expect((await getOrder(db.pool, confirmed.orderId))!.status).toBe("CONFIRMED");
+  const cancellations = (await outboxEvents(orderId)).filter((event) => event.eventType === "OrderCancelled");
+  expect(cancellations).toEqual([expect.objectContaining({ reason: "timeout" })]);
+});
