@@ -108,7 +108,9 @@ export async function connectPublisher(config: KafkaConfig): Promise<Publisher> 
  */
 export async function subscribe(options: SubscribeOptions): Promise<{ stop(): Promise<void> }> {
   const { groupId, topics, fromBeginning = true, maxWaitTimeInMs = 1000, partitionsConsumedConcurrently = 1 } = options;
-  const consumer = client(options).consumer({ groupId, maxWaitTimeInMs });
+  // A 10 s session (kafkajs's default is 30 s): a crashed instance's partitions move to the others,
+  // or to its restarted self, within seconds; heartbeats every 3 s keep a live one in the group.
+  const consumer = client(options).consumer({ groupId, maxWaitTimeInMs, sessionTimeout: 10_000, heartbeatInterval: 3000 });
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     if (!payload.restart) options.onFatal?.(payload.error);
   });

@@ -1,8 +1,15 @@
+import path from "node:path";
 import { Type, type Static } from "@sinclair/typebox";
-import { commonConfig, readConfig } from "@shop/observability";
+import { commonConfig, infrastructureConfig, readConfig } from "@shop/observability";
 
 const configSchema = Type.Object({
   ...commonConfig(3002),
+  ...infrastructureConfig(),
+  CATALOG_FILE: Type.String({
+    minLength: 1,
+    default: path.join(__dirname, "..", "catalog.json"),
+    description: "the products (sku, name, price in cents, quantity) seeded into an empty database",
+  }),
 });
 
 export type Config = Static<typeof configSchema>;

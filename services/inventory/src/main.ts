@@ -1,15 +1,51 @@
-// The inventory service. Owns the stock: publishes the catalogue, reserves stock for orders all-or-nothing, releases or commits reservations.
-// Reading order: main.ts (wiring) → config.ts (environment) → http.ts (routes).
-import { createLogger, exitOnStartupError, onShutdown } from "@shop/observability";
+// The inventory service: owns the stock. Publishes the catalogue, reserves stock for each order
+// all-or-nothing, and releases (compensation) or commits (sale) the reservation as the saga ends.
+// Reading order: main.ts (wiring) → http.ts (API) → events.ts (what each event does) →
+// stock.ts (the business) → db.ts (SQL) → migrations/.
+import { telemetry } from "./telemetry"; // first: it instruments http and pg as they load
+import path from "node:path";
+import { Pool } from "pg";
+import { createLogger, exitOnStartupError, onShutdown, startMetrics } from "@shop/observability";
+import { allTopics, registerSchemas } from "@shop/contracts";
+import { consume, createOutbox, ensureTopics, kafkaReachable, messagingMigrations, migrate, migrationsIn, schemaRegistryCodec, startRelay } from "@shop/messaging";
 import { loadConfig } from "./config";
+import { consumedTopics, eventHandler } from "./events";
 import { buildHttp } from "./http";
+import { readCatalog, seedCatalog } from "./stock";
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger("inventory", config.LOG_LEVEL);
-  const app = buildHttp({ logger });
+  startMetrics("inventory");
+  const catalogue = readCatalog(config.CATALOG_FILE); // a bad file stops the start before anything connects
+  const kafka = { clientId: "inventory", brokers: config.KAFKA_BROKERS.split(",") };
+
+  const pool = new Pool({ connectionString: config.DATABASE_URL, max: 10 });
+  await migrate(pool, [...messagingMigrations, ...migrationsIn(path.join(__dirname, "..", "migrations"), "inventory")]);
+  await ensureTopics(kafka, allTopics); // every topic of the saga: services may start in any order
+  const codec = schemaRegistryCodec({ url: config.SCHEMA_REGISTRY_URL, schemaIds: await registerSchemas(config.SCHEMA_REGISTRY_URL) });
+  const outbox = createOutbox({ codec });
+  const listed = await seedCatalog(pool, outbox, catalogue);
+  if (listed > 0) logger.info({ products: listed, file: config.CATALOG_FILE }, "catalogue seeded and listed");
+
+  const relay = startRelay({ databaseUrl: config.DATABASE_URL, kafka, logger });
+  const consumer = await consume({
+    kafka, pool, codec, logger, groupId: "inventory", topics: consumedTopics, fromBeginning: true, handler: eventHandler({ outbox, logger }),
+  });
+
+  const app = buildHttp({
+    logger, pool,
+    readiness: { database: () => pool.query("SELECT 1"), kafka: () => kafkaReachable(kafka) },
+  });
   await app.listen({ port: config.PORT, host: config.HOST });
-  onShutdown(logger, [() => app.close()]);
+
+  onShutdown(logger, [
+    () => app.close(), // stop taking requests
+    () => consumer.stop(), // finish the batch in flight, commit its offsets
+    () => relay.stop(), // publish what is left
+    () => pool.end(),
+    () => telemetry.shutdown(),
+  ]);
 }
 
 main().catch(exitOnStartupError);

@@ -1,6 +1,7 @@
 import { Type, type Static } from "@sinclair/typebox";
 import type { Pool } from "pg";
 import { createApp, type Logger, type ReadinessCheck } from "@shop/observability";
+import { catalog } from "./db";
 import { getOrder, placeOrder, UnknownSkuError, type OrdersDeps } from "./orders";
 
 /** POST /orders: validated against this schema before the handler runs; a bad field is a 400 naming it. */
@@ -41,6 +42,9 @@ export function buildHttp(deps: HttpDeps) {
       return reply.code(202).send(order);
     },
   );
+
+  // What order knows of the catalogue (its projection of the catalog topic): the prices it charges.
+  app.get("/catalog", async () => catalog(deps.pool));
 
   app.get<{ Params: Static<typeof OrderParams> }>("/orders/:id", { schema: { params: OrderParams } }, async (request, reply) => {
     const order = await getOrder(deps.pool, request.params.id);

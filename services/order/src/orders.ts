@@ -124,15 +124,10 @@ export async function cancelOverdue(deps: OrdersDeps, limit = 100): Promise<numb
 }
 
 export async function getOrder(pool: Pool, orderId: string): Promise<OrderView | undefined> {
-  const client = await pool.connect();
-  try {
-    const order = await db.findOrder(client, orderId);
-    if (!order) return undefined;
-    return {
-      orderId: order.id, status: order.status, ...(order.reason ? { reason: order.reason } : {}),
-      total: order.total, items: order.items, history: await db.history(client, orderId),
-    };
-  } finally {
-    client.release();
-  }
+  const order = await db.findOrder(pool, orderId);
+  if (!order) return undefined;
+  return {
+    orderId: order.id, status: order.status, ...(order.reason ? { reason: order.reason } : {}),
+    total: order.total, items: order.items, history: await db.history(pool, orderId),
+  };
 }

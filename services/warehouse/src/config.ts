@@ -1,8 +1,9 @@
 import { Type, type Static } from "@sinclair/typebox";
-import { commonConfig, readConfig } from "@shop/observability";
+import { commonConfig, infrastructureConfig, readConfig } from "@shop/observability";
 
 const configSchema = Type.Object({
   ...commonConfig(3005),
+  ...infrastructureConfig(),
 });
 
 export type Config = Static<typeof configSchema>;

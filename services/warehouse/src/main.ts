@@ -1,15 +1,47 @@
-// The warehouse service. Schedules the shipment of paid orders, or reports that it cannot ship.
-// Reading order: main.ts (wiring) → config.ts (environment) → http.ts (routes).
-import { createLogger, exitOnStartupError, onShutdown } from "@shop/observability";
+// The warehouse service: books the shipment of a paid order with a simulated carrier, or
+// reports that it cannot ship there.
+// Reading order: main.ts (wiring) → events.ts (what each event does) → shipments.ts (the
+// business) → carrier.ts (the simulated carrier) → db.ts (SQL) → migrations/ → http.ts (API).
+import { telemetry } from "./telemetry"; // first: it instruments http and pg as they load
+import path from "node:path";
+import { Pool } from "pg";
+import { createLogger, exitOnStartupError, onShutdown, startMetrics } from "@shop/observability";
+import { allTopics, registerSchemas } from "@shop/contracts";
+import { consume, createOutbox, ensureTopics, kafkaReachable, messagingMigrations, migrate, migrationsIn, schemaRegistryCodec, startRelay } from "@shop/messaging";
 import { loadConfig } from "./config";
+import { consumedTopics, eventHandler } from "./events";
 import { buildHttp } from "./http";
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger("warehouse", config.LOG_LEVEL);
-  const app = buildHttp({ logger });
+  startMetrics("warehouse");
+  const kafka = { clientId: "warehouse", brokers: config.KAFKA_BROKERS.split(",") };
+
+  const pool = new Pool({ connectionString: config.DATABASE_URL, max: 10 });
+  await migrate(pool, [...messagingMigrations, ...migrationsIn(path.join(__dirname, "..", "migrations"), "warehouse")]);
+  await ensureTopics(kafka, allTopics); // every topic of the saga: services may start in any order
+  const codec = schemaRegistryCodec({ url: config.SCHEMA_REGISTRY_URL, schemaIds: await registerSchemas(config.SCHEMA_REGISTRY_URL) });
+  const outbox = createOutbox({ codec });
+
+  const relay = startRelay({ databaseUrl: config.DATABASE_URL, kafka, logger });
+  const consumer = await consume({
+    kafka, pool, codec, logger, groupId: "warehouse", topics: consumedTopics, fromBeginning: true, handler: eventHandler(outbox),
+  });
+
+  const app = buildHttp({
+    logger, pool,
+    readiness: { database: () => pool.query("SELECT 1"), kafka: () => kafkaReachable(kafka) },
+  });
   await app.listen({ port: config.PORT, host: config.HOST });
-  onShutdown(logger, [() => app.close()]);
+
+  onShutdown(logger, [
+    () => app.close(), // stop taking requests
+    () => consumer.stop(), // finish the batch in flight, commit its offsets
+    () => relay.stop(), // publish what is left
+    () => pool.end(),
+    () => telemetry.shutdown(),
+  ]);
 }
 
 main().catch(exitOnStartupError);

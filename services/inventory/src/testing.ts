@@ -1,0 +1,30 @@
+/**
+ * For this service's tests (not used by the service): a fresh database migrated the way the
+ * service migrates its own, and an outbox with the real schema-registry codec, so every event
+ * is checked against its Avro schema as it goes in.
+ */
+import path from "node:path";
+import { registerSchemas, type ShopEvent } from "@shop/contracts";
+import { createOutbox, messagingMigrations, migrate, migrationsIn, schemaRegistryCodec } from "@shop/messaging";
+import { freshDatabase, useEnvironment } from "@shop/testkit";
+
+export async function testDatabase(service: string) {
+  const db = await freshDatabase(`${service}_test`, (pool) =>
+    migrate(pool, [...messagingMigrations, ...migrationsIn(path.join(__dirname, "..", "migrations"), service)]));
+  const { schemaRegistryUrl } = useEnvironment();
+  const codec = schemaRegistryCodec({ url: schemaRegistryUrl, schemaIds: await registerSchemas(schemaRegistryUrl) });
+  /** Every outbox row, oldest first, its event decoded. */
+  async function outboxRows(): Promise<{ topic: string; key: string; event: ShopEvent }[]> {
+    const { rows } = await db.pool.query<{ topic: string; key: string; payload: Buffer }>("SELECT topic, key, payload FROM outbox ORDER BY id");
+    return Promise.all(rows.map(async ({ topic, key, payload }) => ({ topic, key, event: (await codec.decode(payload)) as ShopEvent })));
+  }
+  return {
+    ...db,
+    outbox: createOutbox({ codec }),
+    outboxRows,
+    /** The events in the outbox for this key (an orderId, or a sku), oldest first, decoded. */
+    outboxEvents: async (key: string): Promise<ShopEvent[]> => (await outboxRows()).filter((row) => row.key === key).map((row) => row.event),
+  };
+}
+
+export type TestDatabase = Awaited<ReturnType<typeof testDatabase>>;

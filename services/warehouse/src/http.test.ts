@@ -1,0 +1,46 @@
+import { randomUUID } from "node:crypto";
+import { newEvent } from "@shop/contracts";
+import { withTransaction } from "@shop/messaging";
+import { createLogger } from "@shop/observability";
+import { buildHttp } from "./http";
+import { recordFact } from "./shipments";
+import { testDatabase } from "./testing";
+
+let db: Awaited<ReturnType<typeof testDatabase>>;
+let app: ReturnType<typeof buildHttp>;
+beforeAll(async () => {
+  db = await testDatabase("warehouse");
+  app = buildHttp({ logger: createLogger("warehouse", "silent"), pool: db.pool, readiness: {} });
+});
+afterAll(async () => {
+  await app.close();
+  await db.drop();
+});
+
+describe("GET /shipments/:orderId", () => {
+  test("when the shipment was scheduled, then it answers 200 with status, shipment id and country", async () => {
+    const orderId = randomUUID();
+    await withTransaction(db.pool, async (tx) => {
+      await recordFact(tx, db.outbox, newEvent("OrderPlaced", {
+        orderId, customerId: "customer-1", items: [{ sku: "BOOK-1", quantity: 1, unitPrice: 1999 }], total: 1999, paymentMethod: "tok_visa",
+        shippingAddress: { name: "Ada", line1: "1 Road", city: "Berlin", postalCode: "10115", country: "DE" }, couponCode: null,
+      }, { producer: "order" }));
+      await recordFact(tx, db.outbox, newEvent("PaymentCaptured", { orderId, paymentId: "pay_1", amount: 1999 }, { producer: "payment" }));
+    });
+
+    const response = await app.inject({ method: "GET", url: `/shipments/${orderId}` });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ orderId, status: "scheduled", country: "DE", shipmentId: expect.stringMatching(/^shp_/), carrier: "DHL" });
+  });
+
+  test("when the warehouse has never heard of the order, then it answers 404", async () => {
+    const response = await app.inject({ method: "GET", url: `/shipments/${randomUUID()}` });
+    expect(response.statusCode).toBe(404);
+  });
+
+  test("when the order id is not a UUID, then it answers 400 naming the parameter", async () => {
+    const response = await app.inject({ method: "GET", url: "/shipments/42" });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().message).toMatch(/orderId/);
+  });
+});

@@ -1,0 +1,124 @@
+/**
+ * The warehouse rules against a real PostgreSQL and outbox: events go through the service's
+ * handler map (events.ts) in a transaction, as the inbox would call it, and the tests read
+ * what ended up in the outbox. Redeliveries bypass the inbox on purpose: the rules alone must
+ * not book twice.
+ */
+import { randomUUID } from "node:crypto";
+import { newEvent, type ShopEvent } from "@shop/contracts";
+import { withTransaction } from "@shop/messaging";
+import { eventHandler } from "./events";
+import { getShipment, nextStep } from "./shipments";
+import { testDatabase } from "./testing";
+
+let db: Awaited<ReturnType<typeof testDatabase>>;
+let handle: ReturnType<typeof eventHandler>;
+beforeAll(async () => {
+  db = await testDatabase("warehouse");
+  handle = eventHandler(db.outbox);
+});
+afterAll(() => db.drop());
+
+const deliver = (event: ShopEvent) =>
+  withTransaction(db.pool, (tx) => handle(event, { tx, traceContext: undefined, headers: {}, topic: "test", partition: 0, offset: "0" }));
+
+const placed = (orderId: string, country = "GB") => newEvent("OrderPlaced", {
+  orderId, customerId: "customer-1", items: [{ sku: "BOOK-1", quantity: 2, unitPrice: 1999 }], total: 3998, paymentMethod: "tok_visa",
+  shippingAddress: { name: "Ada Lovelace", line1: "12 St James's Square", city: "London", postalCode: "SW1Y 4JH", country },
+  couponCode: null,
+}, { producer: "order" });
+const captured = (orderId: string) => newEvent("PaymentCaptured", { orderId, paymentId: "pay_1", amount: 3998 }, { producer: "payment" });
+const cancelled = (orderId: string) => newEvent("OrderCancelled", { orderId, reason: "timeout", customerEmail: "ada@example.com" }, { producer: "order" });
+
+const types = async (orderId: string) => (await db.outboxEvents(orderId)).map((event) => event.eventType);
+
+describe("scheduling", () => {
+  test("when OrderPlaced then PaymentCaptured arrive, then the shipment is scheduled once, caused by PaymentCaptured", async () => {
+    const orderId = randomUUID();
+    const payment = captured(orderId);
+    await deliver(placed(orderId));
+    expect(await types(orderId)).toEqual([]); // nothing ships before it is paid
+    await deliver(payment);
+
+    expect(await db.outboxEvents(orderId)).toEqual([expect.objectContaining({
+      eventType: "ShipmentScheduled", orderId, shipmentId: expect.stringMatching(/^shp_/), carrier: "DHL",
+      producer: "warehouse", causationId: payment.eventId,
+    })]);
+    expect(await getShipment(db.pool, orderId)).toEqual({
+      orderId, status: "scheduled", country: "GB", shipmentId: expect.stringMatching(/^shp_/), carrier: "DHL",
+    });
+  });
+
+  test("when PaymentCaptured arrives before OrderPlaced, then the shipment is scheduled once OrderPlaced arrives", async () => {
+    const orderId = randomUUID();
+    await deliver(captured(orderId));
+    expect(await getShipment(db.pool, orderId)).toEqual({ orderId, status: "pending", country: null });
+    await deliver(placed(orderId));
+    expect(await types(orderId)).toEqual(["ShipmentScheduled"]);
+  });
+
+  test("when every event is delivered twice, then the shipment is scheduled once", async () => {
+    const orderId = randomUUID();
+    const [order, payment] = [placed(orderId), captured(orderId)];
+    for (const event of [order, payment, payment, order]) await deliver(event);
+    expect(await types(orderId)).toEqual(["ShipmentScheduled"]);
+  });
+
+  test("when OrderPlaced and PaymentCaptured are handled at the same time, then the shipment is scheduled once", async () => {
+    const orderId = randomUUID();
+    await Promise.all([deliver(placed(orderId)), deliver(captured(orderId))]);
+    expect(await types(orderId)).toEqual(["ShipmentScheduled"]);
+  });
+
+  test("when the country is ZZ, then ShipmentFailed (cannot ship to ZZ), once, in either order", async () => {
+    for (const order of [(id: string) => [placed(id, "ZZ"), captured(id)], (id: string) => [captured(id), placed(id, "ZZ")]]) {
+      const orderId = randomUUID();
+      for (const event of [...order(orderId), ...order(orderId)]) await deliver(event);
+      expect(await db.outboxEvents(orderId)).toEqual([expect.objectContaining({ eventType: "ShipmentFailed", orderId, reason: "cannot ship to ZZ" })]);
+      expect(await getShipment(db.pool, orderId)).toEqual({ orderId, status: "failed", country: "ZZ", reason: "cannot ship to ZZ" });
+    }
+  });
+});
+
+describe("cancelling", () => {
+  test("when OrderCancelled arrives before PaymentCaptured, then nothing is scheduled", async () => {
+    const orderId = randomUUID();
+    for (const event of [placed(orderId), cancelled(orderId), captured(orderId)]) await deliver(event);
+    expect(await types(orderId)).toEqual([]);
+    expect(await getShipment(db.pool, orderId)).toEqual({ orderId, status: "cancelled", country: "GB" });
+  });
+
+  test("when OrderCancelled is the first thing the warehouse hears of an order, then nothing is scheduled", async () => {
+    const orderId = randomUUID();
+    for (const event of [cancelled(orderId), captured(orderId), placed(orderId)]) await deliver(event);
+    expect(await types(orderId)).toEqual([]);
+  });
+
+  test("when a scheduled order is cancelled, then the shipment is cancelled and nothing more is sent", async () => {
+    const orderId = randomUUID();
+    for (const event of [placed(orderId), captured(orderId), cancelled(orderId), captured(orderId)]) await deliver(event);
+    expect(await types(orderId)).toEqual(["ShipmentScheduled"]);
+    expect(await getShipment(db.pool, orderId)).toMatchObject({ status: "cancelled", shipmentId: expect.stringMatching(/^shp_/) });
+  });
+
+  test("when the warehouse has never heard of an order, then GET says so with undefined", async () => {
+    expect(await getShipment(db.pool, randomUUID())).toBeUndefined();
+  });
+});
+
+describe("the rules", () => {
+  const address = { name: "Ada", line1: "1 Road", city: "London", postalCode: "N1", country: "GB" };
+  const row = { orderId: "o", status: "pending", shippingAddress: address, paid: false, cancelled: false, shipmentId: null, carrier: null, reason: null } as const;
+  test.each([
+    [{}, undefined],
+    [{ paid: true }, "ship"],
+    [{ paid: true, shippingAddress: null }, undefined],
+    [{ paid: true, cancelled: true }, "cancel"],
+    [{ status: "scheduled", paid: true }, undefined],
+    [{ status: "scheduled", paid: true, cancelled: true }, "cancel"],
+    [{ status: "failed", paid: true, cancelled: true }, undefined],
+    [{ status: "cancelled", paid: true, cancelled: true }, undefined],
+  ] as const)("when the shipment is %j, then the next step is %s", (change, step) => {
+    expect(nextStep({ ...row, ...change })).toBe(step);
+  });
+});
