@@ -156,13 +156,18 @@ export type TopicToCreate = string | { topic: string; compacted?: boolean };
  */
 export async function ensureTopics(config: KafkaConfig, topics: readonly TopicToCreate[], numPartitions = 3): Promise<void> {
   const specs = topics.map((entry) => (typeof entry === "string" ? { topic: entry, compacted: false } : entry));
-  await withAdmin(config, (admin) =>
-    admin.createTopics({
+  await withAdmin(config, async (admin) => {
+    // Only the missing ones: asking Kafka to create an existing topic makes kafkajs log a warning.
+    const existing = new Set(await admin.listTopics());
+    const missing = specs.filter(({ topic }) => !existing.has(topic));
+    if (missing.length === 0) return;
+    await admin.createTopics({
       waitForLeaders: true,
-      topics: specs.map(({ topic, compacted }) => ({
+      topics: missing.map(({ topic, compacted }) => ({
         topic, numPartitions, ...(compacted ? { configEntries: [{ name: "cleanup.policy", value: "compact" }] } : {}),
       })),
-    }));
+    });
+  });
 }
 
 /** Moves a consumer group back to the start of a topic (the group must have no running member). */

@@ -22,7 +22,13 @@ export interface AppOptions {
 /** A Fastify app with the service's logger, the error handler, health and metrics; the service adds its routes. */
 export function createApp({ logger, readiness = {}, isClientError }: AppOptions): FastifyInstance {
   // pino's Logger is what Fastify logs with; the cast keeps Fastify's default generic types for the app.
-  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger });
+  // Fastify's own request logging writes two lines per request, health checks included; instead,
+  // one line per request that is not a health check or a scrape.
+  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, disableRequestLogging: true });
+  app.addHook("onResponse", async (request, reply) => {
+    if (/^\/(health|metrics)/.test(request.url)) return;
+    request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, "request");
+  });
   setErrorHandler(app, isClientError);
   addOperationalRoutes(app, readiness);
   return app;

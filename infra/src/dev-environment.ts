@@ -1,0 +1,89 @@
+/**
+ * The development environment: the native infrastructure under .cache/infra/dev that
+ * `pnpm infra` and `pnpm start` share. Started once, reused while it runs.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { cacheDir } from "./paths";
+import { startKafka } from "./kafka";
+import { startPostgres } from "./postgres";
+import { startSchemaRegistry } from "./schema-registry";
+import {
+  brokersOf, databaseUrlOf, readState, runningComponents, schemaRegistryUrlOf, startNativeEnvironment,
+  writeState, type NativeState,
+} from "./native-environment";
+
+export const devDir = path.join(cacheDir, "infra", "dev");
+export const serviceDatabases = ["order", "inventory", "payment", "email", "warehouse", "analytics"];
+
+/** Optional fixed ports from the environment; anything unset gets a free port from the OS. */
+export function portsFromEnv() {
+  const read = (name: string): number | undefined => {
+    const raw = process.env[name];
+    if (raw === undefined || raw === "") return undefined;
+    const port = Number(raw);
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+      throw new Error(`${name}=${raw} is not a port number (1-65535). Fix it, or unset it to get a free port.`);
+    }
+    return port;
+  };
+  return { kafka: read("KAFKA_PORT"), registry: read("SCHEMA_REGISTRY_PORT"), postgres: read("POSTGRES_PORT") };
+}
+
+/** Restarts the components of an existing environment that are not running, on their old ports and data. */
+async function startMissing(state: NativeState, progress: (line: string) => void): Promise<NativeState> {
+  const running = runningComponents(state);
+  const next = { ...state };
+  if (!running.kafka) next.kafka = { ...state.kafka, pid: (await startKafka({ ...state.kafka, progress })).pid };
+  if (!running.registry) next.registry = { ...state.registry, pid: (await startSchemaRegistry({ ...state.registry, progress })).pid };
+  if (!running.postgres) next.postgres = { ...state.postgres, pid: (await startPostgres({ ...state.postgres, progress })).pid };
+  writeState(next);
+  return next;
+}
+
+export function describe(state: NativeState): string {
+  const running = runningComponents(state);
+  const rows = [
+    [`Kafka ${state.kafka.version}`, running.kafka, `KAFKA_BROKERS=${brokersOf(state).join(",")}`],
+    [`Apicurio Registry ${state.registry.version}`, running.registry, `SCHEMA_REGISTRY_URL=${schemaRegistryUrlOf(state)}`],
+    [`PostgreSQL ${state.postgres.version.split(" ")[0]}`, running.postgres, `DATABASE_URL=postgres://postgres@127.0.0.1:${state.postgres.port}/<service>`],
+  ] as const;
+  return [
+    ...rows.map(([name, up, address]) => `  ${name.padEnd(24)} ${(up ? "running" : "STOPPED").padEnd(8)} ${address}`),
+    `  Logs and data: ${state.dir}`,
+  ].join("\n");
+}
+
+/** KEY=value lines a service (or `source`) can read: .cache/infra/dev/infra.env */
+export function writeEnvFile(state: NativeState): string {
+  const file = path.join(state.dir, "infra.env");
+  const lines = [
+    `KAFKA_BROKERS=${brokersOf(state).join(",")}`,
+    `SCHEMA_REGISTRY_URL=${schemaRegistryUrlOf(state)}`,
+    ...serviceDatabases.map((db) => `DATABASE_URL_${db.toUpperCase()}=${databaseUrlOf(state, db)}`),
+  ];
+  fs.writeFileSync(file, `${lines.join("\n")}\n`);
+  return file;
+}
+
+/**
+ * Starts what is not running (everything, the first time) and returns the state, whether this
+ * call started anything, and whether it downloaded anything (a cold start).
+ */
+export async function ensureDevEnvironment(progress: (line: string) => void): Promise<{ state: NativeState; started: boolean; downloaded: boolean }> {
+  const ports = portsFromEnv(); // a bad value stops here, before anything starts
+  const existing = readState(devDir);
+  if (existing && Object.values(runningComponents(existing)).every(Boolean)) return { state: existing, started: false, downloaded: false };
+  let downloaded = false;
+  const report = (line: string) => {
+    downloaded ||= line.includes("Downloaded ");
+    progress(line);
+  };
+  if (existing) {
+    progress("Starting the infrastructure components that are not running...");
+    return { state: await startMissing(existing, report), started: true, downloaded };
+  }
+  progress("Starting Kafka, the schema registry and PostgreSQL (the first start downloads them; later starts reuse the cache)...");
+  const state = await startNativeEnvironment({ dir: devDir, databases: serviceDatabases, ports, progress: report });
+  return { state, started: true, downloaded };
+}
