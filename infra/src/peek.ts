@@ -1,0 +1,60 @@
+/**
+ * pnpm peek <topic> [--follow]: prints the events on a topic, decoded from Avro, with their key
+ * and headers (event-type, traceparent ...): what the services actually sent each other. Reads
+ * from the beginning with a throw-away consumer group, so it never moves a service's offsets.
+ * Uses the running `pnpm infra up` / `pnpm start` environment, or KAFKA_BROKERS and SCHEMA_REGISTRY_URL.
+ */
+import { randomUUID } from "node:crypto";
+import { SchemaRegistry } from "@kafkajs/confluent-schema-registry";
+import { Kafka, logLevel } from "kafkajs";
+import { devDir } from "./dev-environment";
+import { brokersOf, readState, schemaRegistryUrlOf } from "./native-environment";
+import { untilStopped } from "./signals";
+
+async function main(): Promise<void> {
+  const [topic, ...flags] = process.argv.slice(2);
+  if (!topic) {
+    console.error("usage: pnpm peek <topic> [--follow]   e.g. pnpm peek orders (topics: catalog, orders, inventory, payments, shipments, notifications, <topic>.dlq)");
+    process.exitCode = 2;
+    return;
+  }
+  const state = readState(devDir);
+  const brokers = process.env.KAFKA_BROKERS?.split(",") ?? (state && brokersOf(state));
+  const registryUrl = process.env.SCHEMA_REGISTRY_URL ?? (state && schemaRegistryUrlOf(state));
+  if (!brokers || !registryUrl) throw new Error("Nothing running: start it with `pnpm start` (or set KAFKA_BROKERS and SCHEMA_REGISTRY_URL).");
+
+  const kafka = new Kafka({ clientId: "peek", brokers, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  const end = (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
+  await admin.disconnect();
+  const registry = new SchemaRegistry({ host: registryUrl });
+  const consumer = kafka.consumer({ groupId: `peek-${randomUUID()}`, maxWaitTimeInMs: 500 });
+  let seen = 0;
+  let done: () => void = () => {};
+  const allRead = new Promise<void>((resolve) => (done = resolve));
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ partition, message }) => {
+      const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
+      let value: unknown;
+      try {
+        value = message.value ? await registry.decode(message.value) : null;
+      } catch (error) {
+        value = `(not decodable: ${(error as Error).message})`;
+      }
+      console.log(JSON.stringify({ partition, offset: message.offset, key: message.key?.toString(), headers, value }, null, 2));
+      if (++seen >= end) done();
+    },
+  });
+  if (flags.includes("--follow")) await untilStopped();
+  else if (end > 0) await allRead;
+  console.error(`${seen} message(s) on ${topic}`);
+  await consumer.disconnect();
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exitCode = 1;
+});
