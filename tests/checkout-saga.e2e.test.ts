@@ -4,7 +4,7 @@
  * that must hold whatever happened are checked across the services' HTTP APIs.
  */
 import { waitFor } from "@shop/infra";
-import { startSagaSystem, type Product, type SagaSystem } from "./support/saga-system";
+import { startSagaSystem, traceparentsOf, type Product, type SagaSystem } from "./support/saga-system";
 
 const catalog: Product[] = [
   { sku: "E2E-TEE", name: "T-shirt", price: 2000, quantity: 1000 },
@@ -119,4 +119,17 @@ test("a service killed with SIGKILL mid-saga and restarted → every order still
   await system.services.payment.kill();
   await system.services.payment.start();
   // The invariants after this test check the rest: every order final, captured once if confirmed, stock conserved.
+});
+
+test("one checkout is one trace: the request's trace id travels with every event of the saga, across the four services", async () => {
+  // The client starts the trace (W3C traceparent); order's HTTP span continues it, and so does
+  // every service's handler, through the headers the outbox stores and the relay publishes.
+  const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+  const { orderId } = await system.placeOrder({}, undefined, { traceparent: `00-${traceId}-00f067aa0ba902b7-01` });
+  expect((await system.finalOrder(orderId)).status).toBe("CONFIRMED");
+
+  const messages = await traceparentsOf(orderId, ["orders", "inventory", "payments", "shipments"], 6);
+  expect(messages.map((message) => message.eventType).sort()).toEqual(
+    ["OrderConfirmed", "OrderPlaced", "PaymentCaptured", "ShipmentScheduled", "StockCommitted", "StockReserved"]);
+  for (const message of messages) expect({ event: message.eventType, traceId: message.traceparent.split("-")[1] }).toEqual({ event: message.eventType, traceId });
 });

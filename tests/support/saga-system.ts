@@ -6,6 +6,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { Kafka, logLevel } from "kafkajs";
 import { freePort, waitFor } from "@shop/infra";
 import { freshDatabase, startService, useEnvironment, type FreshDatabase, type ServiceProcess } from "@shop/testkit";
 
@@ -30,7 +31,7 @@ export interface SagaSystem {
   catalog: Product[];
   /** Every order placed through placeOrder, for the invariant checks. */
   placed: string[];
-  placeOrder(order: Partial<OrderRequest>, idempotencyKey?: string): Promise<{ orderId: string; status: string }>;
+  placeOrder(order: Partial<OrderRequest>, idempotencyKey?: string, headers?: Record<string, string>): Promise<{ orderId: string; status: string }>;
   order(orderId: string): Promise<OrderView>;
   stock(sku: string): Promise<StockView>;
   payment(orderId: string): Promise<PaymentView | undefined>;
@@ -82,10 +83,10 @@ export async function startSagaSystem(catalog: Product[], { sagaTimeoutMs = 10_0
   const placed: string[] = [];
   const system: SagaSystem = {
     services, catalog, placed,
-    async placeOrder(overrides, idempotencyKey) {
+    async placeOrder(overrides, idempotencyKey, headers = {}) {
       const response = await fetch(`${services.order.url}/orders`, {
         method: "POST",
-        headers: { "content-type": "application/json", ...(idempotencyKey ? { "idempotency-key": idempotencyKey } : {}) },
+        headers: { "content-type": "application/json", ...(idempotencyKey ? { "idempotency-key": idempotencyKey } : {}), ...headers },
         body: JSON.stringify(orderRequest(overrides)),
       });
       const body = (await response.json()) as { orderId: string; status: string; message?: string };
@@ -116,4 +117,25 @@ export async function startSagaSystem(catalog: Product[], { sagaTimeoutMs = 10_0
     return catalog.every((product) => known.some((entry) => entry.sku === product.sku));
   }, { timeoutMs: 30_000 });
   return system;
+}
+
+/** The traceparent header of every message on `topics` whose key is `key`, read from the beginning. */
+export async function traceparentsOf(key: string, topics: string[], expected: number): Promise<{ topic: string; eventType: string; traceparent: string }[]> {
+  const kafka = new Kafka({ clientId: "e2e-trace", brokers: useEnvironment().brokers, logLevel: logLevel.NOTHING });
+  const consumer = kafka.consumer({ groupId: `e2e-trace-${key}-${Date.now()}`, maxWaitTimeInMs: 200 });
+  const found: { topic: string; eventType: string; traceparent: string }[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ topic, message }) => {
+        if (message.key?.toString() !== key) return;
+        found.push({ topic, eventType: String(message.headers?.["event-type"]), traceparent: String(message.headers?.traceparent) });
+      },
+    });
+    await waitFor(`${expected} messages keyed ${key}`, () => found.length >= expected, { timeoutMs: 30_000 });
+  } finally {
+    await consumer.disconnect();
+  }
+  return found;
 }
