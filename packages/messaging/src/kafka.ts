@@ -156,6 +156,20 @@ export type TopicToCreate = string | { topic: string; compacted?: boolean };
  */
 export async function ensureTopics(config: KafkaConfig, topics: readonly TopicToCreate[], numPartitions = 3): Promise<void> {
   const specs = topics.map((entry) => (typeof entry === "string" ? { topic: entry, compacted: false } : entry));
+  // Services start together and create the same topics at once; Kafka can then fail one of them
+  // (UNKNOWN_TOPIC_OR_PARTITION while another's creation settles, seen under docker compose): try
+  // again a few times before giving up with the last error.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await createMissingTopics(config, specs, numPartitions);
+    } catch (error) {
+      if (attempt >= 5) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+    }
+  }
+}
+
+async function createMissingTopics(config: KafkaConfig, specs: { topic: string; compacted?: boolean }[], numPartitions: number): Promise<void> {
   await withAdmin(config, async (admin) => {
     // Only the missing ones: asking Kafka to create an existing topic makes kafkajs log a warning.
     const existing = new Set(await admin.listTopics());

@@ -2,7 +2,7 @@
  * What every service's HTTP API has besides its own routes: health, metrics, and one error
  * handler that answers bad input with 400 naming the field and hides internals behind 500.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from "fastify";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { metricsResponse } from "./metrics";
 
@@ -22,13 +22,9 @@ export interface AppOptions {
 /** A Fastify app with the service's logger, the error handler, health and metrics; the service adds its routes. */
 export function createApp({ logger, readiness = {}, isClientError }: AppOptions): FastifyInstance {
   // pino's Logger is what Fastify logs with; the cast keeps Fastify's default generic types for the app.
-  // Fastify's own request logging writes two lines per request, health checks included; instead,
-  // one line per request that is not a health check or a scrape.
-  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, disableRequestLogging: true });
-  app.addHook("onResponse", async (request, reply) => {
-    if (/^\/(health|metrics)/.test(request.url)) return;
-    request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, "request");
-  });
+  // Requests are logged, except health checks and scrapes: they come every few seconds and say nothing.
+  const logController = new LogController({ disableRequestLogging: (request) => /^\/(health|metrics)/.test(request.url) });
+  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, logController });
   setErrorHandler(app, isClientError);
   addOperationalRoutes(app, readiness);
   return app;

@@ -1,15 +1,45 @@
-// The analytics service. A read model of every topic: counts by status and reason, revenue and saga durations.
-// Reading order: main.ts (wiring) → config.ts (environment) → http.ts (routes).
-import { createLogger, exitOnStartupError, onShutdown } from "@shop/observability";
+// The analytics service: a read model (CQRS) of every topic, built only from events, that
+// answers GET /kpis; it publishes nothing. `pnpm --filter @shop/analytics rebuild` replays it.
+// Reading order: main.ts (wiring) → events.ts (what each event does) → db.ts (SQL) →
+// migrations/ → kpis.ts (the KPIs) → http.ts (API) → rebuild.ts (the rebuild command).
+import { telemetry } from "./telemetry"; // first: it instruments http and pg as they load
+import { Pool } from "pg";
+import { createLogger, exitOnStartupError, onShutdown, startMetrics } from "@shop/observability";
+import { allTopics, registerSchemas } from "@shop/contracts";
+import { ensureTopics, kafkaReachable, migrate, schemaRegistryCodec } from "@shop/messaging";
 import { loadConfig } from "./config";
+import { consumeEvents, consumedTopics } from "./events";
 import { buildHttp } from "./http";
+import { migrations } from "./db";
+import { holdInstanceLock } from "./rebuild";
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger("analytics", config.LOG_LEVEL);
-  const app = buildHttp({ logger });
+  startMetrics("analytics");
+  const kafka = { clientId: "analytics", brokers: config.KAFKA_BROKERS.split(",") };
+
+  const pool = new Pool({ connectionString: config.DATABASE_URL, max: 10 });
+  await migrate(pool, migrations); // the read model, and processed_events for the inbox (no outbox: nothing to publish)
+  const instanceLock = await holdInstanceLock(config.DATABASE_URL, logger); // the rebuild command refuses while it is held
+  await ensureTopics(kafka, allTopics); // every topic of the saga: services may start in any order
+  const codec = schemaRegistryCodec({ url: config.SCHEMA_REGISTRY_URL, schemaIds: await registerSchemas(config.SCHEMA_REGISTRY_URL) });
+
+  const consumer = await consumeEvents({ kafka, pool, codec, logger, topics: consumedTopics });
+
+  const app = buildHttp({
+    logger, pool,
+    readiness: { database: () => pool.query("SELECT 1"), kafka: () => kafkaReachable(kafka) },
+  });
   await app.listen({ port: config.PORT, host: config.HOST });
-  onShutdown(logger, [() => app.close()]);
+
+  onShutdown(logger, [
+    () => app.close(), // stop taking requests
+    () => consumer.stop(), // finish the batch in flight, commit its offsets
+    () => instanceLock.release(),
+    () => pool.end(),
+    () => telemetry.shutdown(),
+  ]);
 }
 
 main().catch(exitOnStartupError);

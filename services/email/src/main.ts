@@ -1,15 +1,54 @@
-// The email service. Sends the receipt and the cancellation notice by e-mail, at most once per order.
-// Reading order: main.ts (wiring) → config.ts (environment) → http.ts (routes).
-import { createLogger, exitOnStartupError, onShutdown } from "@shop/observability";
+// The email service: sends the receipt when an order is confirmed and a cancellation notice when
+// it is cancelled, at most once per order, over SMTP.
+// Reading order: main.ts (wiring) → events.ts (what each event does) → emails.ts (the mails and
+// the at-most-once protocol) → smtp.ts (sending, and what a failure means) → db.ts (SQL) →
+// migrations/ → http.ts (API).
+import { telemetry } from "./telemetry"; // first: it instruments http and pg as they load
+import path from "node:path";
+import { Pool } from "pg";
+import { createLogger, exitOnStartupError, onShutdown, startMetrics } from "@shop/observability";
+import { allTopics, registerSchemas } from "@shop/contracts";
+import { consume, createOutbox, ensureTopics, kafkaReachable, messagingMigrations, migrate, migrationsIn, schemaRegistryCodec, startRelay } from "@shop/messaging";
 import { loadConfig } from "./config";
+import { watchUnconfirmed } from "./emails";
+import { consumedTopics, eventHandler } from "./events";
 import { buildHttp } from "./http";
+import { createMailer } from "./smtp";
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger("email", config.LOG_LEVEL);
-  const app = buildHttp({ logger });
+  startMetrics("email");
+  const kafka = { clientId: "email", brokers: config.KAFKA_BROKERS.split(",") };
+
+  const pool = new Pool({ connectionString: config.DATABASE_URL, max: 10 });
+  await migrate(pool, [...messagingMigrations, ...migrationsIn(path.join(__dirname, "..", "migrations"), "email")]);
+  await ensureTopics(kafka, allTopics); // every topic of the saga: services may start in any order
+  const codec = schemaRegistryCodec({ url: config.SCHEMA_REGISTRY_URL, schemaIds: await registerSchemas(config.SCHEMA_REGISTRY_URL) });
+  const outbox = createOutbox({ codec });
+  const mailer = createMailer({ url: config.SMTP_URL, from: config.EMAIL_FROM });
+  watchUnconfirmed(pool);
+
+  const relay = startRelay({ databaseUrl: config.DATABASE_URL, kafka, logger });
+  const consumer = await consume({
+    kafka, pool, codec, logger, groupId: "email", topics: consumedTopics, fromBeginning: true,
+    handler: eventHandler({ pool, outbox, mailer, logger }),
+  });
+
+  const app = buildHttp({
+    logger, pool,
+    readiness: { database: () => pool.query("SELECT 1"), kafka: () => kafkaReachable(kafka) },
+  });
   await app.listen({ port: config.PORT, host: config.HOST });
-  onShutdown(logger, [() => app.close()]);
+
+  onShutdown(logger, [
+    () => app.close(), // stop taking requests
+    () => consumer.stop(), // finish the batch in flight (its mails included), commit its offsets
+    () => relay.stop(), // publish what is left
+    async () => mailer.close(),
+    () => pool.end(),
+    () => telemetry.shutdown(),
+  ]);
 }
 
 main().catch(exitOnStartupError);

@@ -1,0 +1,184 @@
+/**
+ * The at-most-once protocol against a real PostgreSQL, the real schema registry and a real SMTP
+ * server. Events go through the service's handler map (events.ts) in a transaction, as the inbox
+ * would call it; redeliveries bypass the inbox on purpose: the protocol alone must not send twice.
+ */
+import { randomUUID } from "node:crypto";
+import { newEvent, type CancellationReason, type ShopEvent } from "@shop/contracts";
+import { classifyError, RetriableError, withTransaction } from "@shop/messaging";
+import { createLogger } from "@shop/observability";
+import { claim, countUnconfirmed } from "./db";
+import { listEmails, messageIdOf, receipt } from "./emails";
+import { eventHandler } from "./events";
+import { createMailer, type Mailer } from "./smtp";
+import { testDatabase, testSmtpServer, type TestSmtpServer } from "./testing";
+
+let db: Awaited<ReturnType<typeof testDatabase>>;
+let smtp: TestSmtpServer;
+let mailer: Mailer;
+let handle: ReturnType<typeof eventHandler>;
+beforeAll(async () => {
+  db = await testDatabase("email");
+  smtp = await testSmtpServer();
+  await smtp.start();
+  mailer = createMailer({ url: smtp.url, from: "Shop <orders@shop.example>" });
+  handle = eventHandler({ pool: db.pool, outbox: db.outbox, mailer, logger: createLogger("email", "silent") });
+});
+afterAll(async () => {
+  mailer.close();
+  await smtp.stop();
+  await db.drop();
+});
+
+const deliver = (event: ShopEvent) =>
+  withTransaction(db.pool, (tx) => handle(event, { tx, traceContext: undefined, headers: {}, topic: "orders", partition: 0, offset: "0" }));
+
+const confirmed = (orderId: string) => newEvent("OrderConfirmed", {
+  orderId, customerEmail: "ada@example.com", items: [{ sku: "BOOK-1", quantity: 2, unitPrice: 1999 }], total: 3998,
+}, { producer: "order" });
+const cancelled = (orderId: string, reason: CancellationReason) =>
+  newEvent("OrderCancelled", { orderId, reason, customerEmail: "ada@example.com" }, { producer: "order" });
+
+const mailsFor = (orderId: string) => smtp.mails.filter((mail) => mail.raw.includes(orderId));
+const types = async (orderId: string) => (await db.outboxEvents(orderId)).map((event) => event.eventType);
+
+describe("receipts", () => {
+  test("when OrderConfirmed arrives, then one receipt goes to the customer, and EmailSent (without the address) is in the outbox", async () => {
+    const orderId = randomUUID();
+    const event = confirmed(orderId);
+    await deliver(event);
+
+    const [mail, ...more] = mailsFor(orderId);
+    expect(more).toEqual([]);
+    expect(mail!.to).toEqual(["ada@example.com"]);
+    expect(mail!.header("Subject")).toBe(`Your order ${orderId.slice(0, 8)} is confirmed`);
+    expect(mail!.header("Message-ID")).toBe(`<receipt.${orderId}@shop.example>`);
+    expect(mail!.raw).toContain("2 x BOOK-1 at 19.99");
+    expect(mail!.raw).toContain("Total: 39.98");
+
+    const [sent, ...others] = await db.outboxEvents(orderId);
+    expect(others).toEqual([]);
+    expect(sent).toEqual(expect.objectContaining({
+      eventType: "EmailSent", orderId, kind: "receipt", messageId: `<receipt.${orderId}@shop.example>`,
+      producer: "email", causationId: event.eventId,
+    }));
+    expect(JSON.stringify(sent)).not.toContain("ada@example.com");
+  });
+
+  test("when the same OrderConfirmed is handled twice, and again with a new eventId, then one receipt is sent and one EmailSent written", async () => {
+    const orderId = randomUUID();
+    const event = confirmed(orderId);
+    for (const again of [event, event, confirmed(orderId)]) await deliver(again);
+
+    expect(mailsFor(orderId)).toHaveLength(1);
+    expect(await types(orderId)).toEqual(["EmailSent"]);
+  });
+
+  test("when the inbox transaction rolls back after the receipt went, then handling the event again sends nothing more", async () => {
+    const orderId = randomUUID();
+    const event = confirmed(orderId);
+    // A later event of the same batch fails: the inbox rolls back and handles this one again.
+    const rolledBack = withTransaction(db.pool, async (tx) => {
+      await handle(event, { tx, traceContext: undefined, headers: {}, topic: "orders", partition: 0, offset: "0" });
+      throw new Error("the next event in the batch failed");
+    });
+    await expect(rolledBack).rejects.toThrow("the next event in the batch failed");
+    await deliver(event);
+
+    expect(mailsFor(orderId)).toHaveLength(1);
+    expect(await types(orderId)).toEqual(["EmailSent"]);
+  });
+
+  test("when two instances handle the order's confirmation at the same time, then one receipt is sent", async () => {
+    const orderId = randomUUID();
+    await Promise.all([deliver(confirmed(orderId)), deliver(confirmed(orderId))]);
+
+    expect(mailsFor(orderId)).toHaveLength(1);
+    expect(await types(orderId)).toEqual(["EmailSent"]);
+  });
+
+  test("when a previous process claimed the receipt and died before it knew the outcome, then the restarted service does not send it", async () => {
+    const orderId = randomUUID();
+    const mail = receipt(confirmed(orderId));
+    await claim(db.pool, { ...mail, messageId: messageIdOf(mail, mailer.domain) }); // all the dead process left behind
+    await deliver(confirmed(orderId)); // Kafka redelivers: the offset was not committed
+
+    expect(mailsFor(orderId)).toEqual([]);
+    expect(await listEmails(db.pool, orderId)).toMatchObject([{ status: "sending" }]); // for an operator to settle
+    expect(await countUnconfirmed(db.pool, 0)).toBeGreaterThan(0); // the emails_unconfirmed gauge
+  });
+});
+
+describe("cancellation notices", () => {
+  test.each([
+    ["out_of_stock", "because an item was out of stock."],
+    ["payment_declined", "because your payment was declined."],
+    ["fulfillment_failed", "because we cannot ship to your address."],
+    ["timeout", "because it took too long to complete."],
+    ["unknown", "because we could not complete it."],
+  ] as const)("when OrderCancelled(%s) arrives, then the notice says %j", async (reason, words) => {
+    const orderId = randomUUID();
+    await deliver(cancelled(orderId, reason));
+    await deliver(cancelled(orderId, reason)); // redelivered
+
+    const [mail, ...more] = mailsFor(orderId);
+    expect(more).toEqual([]);
+    expect(mail!.header("Subject")).toBe(`Your order ${orderId.slice(0, 8)} was cancelled`);
+    expect(mail!.header("Message-ID")).toBe(`<cancellation.${orderId}@shop.example>`);
+    expect(mail!.raw).toContain(words);
+    expect(await db.outboxEvents(orderId)).toEqual([expect.objectContaining({ eventType: "EmailSent", kind: "cancellation" })]);
+  });
+});
+
+describe("when sending fails", () => {
+  test("when the SMTP server is down, then the handler fails with an error the consumer retries for as long as it takes, and the retry sends once", async () => {
+    const orderId = randomUUID();
+    const event = confirmed(orderId);
+    await smtp.stop();
+    let error: unknown;
+    try {
+      await deliver(event).catch((caught: unknown) => (error = caught));
+      expect(error).toBeInstanceOf(RetriableError);
+      expect(classifyError(error)).toBe("unavailable"); // wait, never dead-letter: no event is at fault
+      expect(await listEmails(db.pool, orderId)).toMatchObject([{ status: "failed", sentAt: null }]); // does not block the retry
+      expect(await types(orderId)).toEqual([]);
+    } finally {
+      await smtp.start();
+    }
+
+    await deliver(event); // the consumer's retry
+    expect(mailsFor(orderId)).toHaveLength(1);
+    expect(await listEmails(db.pool, orderId)).toMatchObject([{ status: "sent", sentAt: expect.any(String) }]);
+    expect(await types(orderId)).toEqual(["EmailSent"]);
+  });
+
+  test.each([
+    [451, "transient"], // retried a few times, then dead-lettered
+    [550, "permanent"], // dead-lettered at once; a re-drive sends it
+  ] as const)("when the server refuses the mail with %i, then the error is %s and a later attempt sends it", async (code, kind) => {
+    const orderId = randomUUID();
+    const event = cancelled(orderId, "timeout");
+    smtp.refuseNext(code);
+    const error = await deliver(event).catch((caught: unknown) => caught);
+    expect(classifyError(error)).toBe(kind);
+    expect(await listEmails(db.pool, orderId)).toMatchObject([{ status: "failed" }]);
+
+    await deliver(event);
+    expect(mailsFor(orderId)).toHaveLength(1);
+    expect(await types(orderId)).toEqual(["EmailSent"]);
+  });
+
+  test("when the connection drops after the server read the mail but before it answered, then the mail stays 'sending' and is never sent again", async () => {
+    const orderId = randomUUID();
+    const event = confirmed(orderId);
+    smtp.hangUpNext();
+    await deliver(event); // nothing to retry: it may have gone
+
+    expect(mailsFor(orderId)).toHaveLength(1); // it had, this time
+    expect(await listEmails(db.pool, orderId)).toMatchObject([{ status: "sending", sentAt: null }]);
+    await deliver(event);
+    await deliver(confirmed(orderId));
+    expect(mailsFor(orderId)).toHaveLength(1);
+    expect(await types(orderId)).toEqual([]); // no EmailSent: the service does not know it was sent
+  });
+});

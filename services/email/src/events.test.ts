@@ -1,0 +1,55 @@
+/**
+ * The handler under the real inbox consumer (Kafka, PostgreSQL, the schema registry, an SMTP
+ * server): what the consumer does with the errors sendOnce throws.
+ */
+import { randomUUID } from "node:crypto";
+import { newEvent } from "@shop/contracts";
+import { consume, ensureTopics, messagingMigrations, migrate, startRelay, withTransaction } from "@shop/messaging";
+import { createLogger } from "@shop/observability";
+import { waitFor } from "@shop/infra";
+import { freshDatabase, useEnvironment } from "@shop/testkit";
+import { listEmails } from "./emails";
+import { eventHandler } from "./events";
+import { createMailer } from "./smtp";
+import { testDatabase, testSmtpServer } from "./testing";
+
+test("when the SMTP server is down, then the consumer retries until it is back, and the receipt goes once, nothing dead-lettered", async () => {
+  const kafka = { clientId: "email-test", brokers: useEnvironment().brokers };
+  const topic = `email-test-${randomUUID().slice(0, 8)}`;
+  await ensureTopics(kafka, [topic]);
+  const db = await testDatabase("email");
+  const upstream = await freshDatabase("email_upstream", (pool) => migrate(pool, messagingMigrations)); // where the event comes from
+  const relay = startRelay({ databaseUrl: upstream.url, kafka });
+  const smtp = await testSmtpServer(); // not started: down
+  const mailer = createMailer({ url: smtp.url, from: "Shop <orders@shop.example>" });
+  const logger = createLogger("email", "silent");
+  const consumer = await consume({
+    kafka, pool: db.pool, codec: db.codec, logger, groupId: `email-test-${randomUUID()}`, topics: [topic],
+    handler: eventHandler({ pool: db.pool, outbox: db.outbox, mailer, logger }), backoff: { initialMs: 50, maxMs: 200 },
+  });
+  try {
+    const orderId = randomUUID();
+    const event = newEvent("OrderConfirmed", {
+      orderId, customerEmail: "ada@example.com", items: [{ sku: "BOOK-1", quantity: 1, unitPrice: 1999 }], total: 1999,
+    }, { producer: "order" });
+    await withTransaction(upstream.pool, (tx) => db.outbox.add(tx, event, { topic, key: orderId }));
+
+    await waitFor("the consumer to retry", () => consumer.status().retries >= 3);
+    expect(smtp.mails).toEqual([]);
+    expect(await listEmails(db.pool, orderId)).toMatchObject([{ status: "failed" }]);
+
+    await smtp.start();
+    await waitFor("the event to be handled", () => consumer.status().handled === 1);
+    expect(smtp.mails).toHaveLength(1);
+    expect(await listEmails(db.pool, orderId)).toMatchObject([{ status: "sent" }]);
+    expect((await db.outboxEvents(orderId)).map((sent) => sent.eventType)).toEqual(["EmailSent"]);
+    expect(consumer.status().deadLettered).toBe(0);
+  } finally {
+    await consumer.stop();
+    await relay.stop();
+    mailer.close();
+    await smtp.stop();
+    await upstream.drop();
+    await db.drop();
+  }
+});

@@ -1,0 +1,57 @@
+import { randomUUID } from "node:crypto";
+import { newEvent } from "@shop/contracts";
+import { createLogger } from "@shop/observability";
+import { sendOnce, receipt } from "./emails";
+import { buildHttp } from "./http";
+import { createMailer, type Mailer } from "./smtp";
+import { testDatabase, testSmtpServer, type TestSmtpServer } from "./testing";
+
+let db: Awaited<ReturnType<typeof testDatabase>>;
+let smtp: TestSmtpServer;
+let mailer: Mailer;
+let app: ReturnType<typeof buildHttp>;
+beforeAll(async () => {
+  db = await testDatabase("email");
+  smtp = await testSmtpServer();
+  await smtp.start();
+  mailer = createMailer({ url: smtp.url, from: "Shop <orders@shop.example>" });
+  app = buildHttp({ logger: createLogger("email", "silent"), pool: db.pool, readiness: {} });
+});
+afterAll(async () => {
+  await app.close();
+  mailer.close();
+  await smtp.stop();
+  await db.drop();
+});
+
+describe("GET /emails?orderId=", () => {
+  test("when the receipt was sent, then it answers 200 with the order's mails", async () => {
+    const orderId = randomUUID();
+    const event = newEvent("OrderConfirmed", {
+      orderId, customerEmail: "ada@example.com", items: [{ sku: "BOOK-1", quantity: 1, unitPrice: 1999 }], total: 1999,
+    }, { producer: "order" });
+    await sendOnce({ pool: db.pool, outbox: db.outbox, mailer, logger: createLogger("email", "silent") }, receipt(event), event);
+
+    const response = await app.inject({ method: "GET", url: `/emails?orderId=${orderId}` });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual([{
+      orderId, kind: "receipt", to: "ada@example.com", subject: `Your order ${orderId.slice(0, 8)} is confirmed`,
+      status: "sent", messageId: `<receipt.${orderId}@shop.example>`, sentAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/),
+    }]);
+  });
+
+  test("when no mail went to the order, then it answers 200 with an empty list", async () => {
+    const response = await app.inject({ method: "GET", url: `/emails?orderId=${randomUUID()}` });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual([]);
+  });
+
+  test.each([
+    ["missing", "/emails"],
+    ["not a UUID", "/emails?orderId=42"],
+  ])("when orderId is %s, then it answers 400 naming it", async (_case, url) => {
+    const response = await app.inject({ method: "GET", url });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().message).toMatch(/orderId/);
+  });
+});

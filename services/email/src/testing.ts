@@ -1,0 +1,93 @@
+/**
+ * For this service's tests (not used by the service): a fresh database migrated the way the
+ * service migrates its own, an outbox with the real schema-registry codec, and a real SMTP
+ * server (smtp-server) that records what it receives and can be stopped, made to refuse, or
+ * made to hang up at the worst moment.
+ */
+import path from "node:path";
+import { SMTPServer } from "smtp-server";
+import { registerSchemas, type ShopEvent } from "@shop/contracts";
+import { createOutbox, messagingMigrations, migrate, migrationsIn, schemaRegistryCodec } from "@shop/messaging";
+import { freePort } from "@shop/infra";
+import { freshDatabase, useEnvironment } from "@shop/testkit";
+
+export async function testDatabase(service: string) {
+  const db = await freshDatabase(`${service}_test`, (pool) =>
+    migrate(pool, [...messagingMigrations, ...migrationsIn(path.join(__dirname, "..", "migrations"), service)]));
+  const { schemaRegistryUrl } = useEnvironment();
+  const codec = schemaRegistryCodec({ url: schemaRegistryUrl, schemaIds: await registerSchemas(schemaRegistryUrl) });
+  return {
+    ...db,
+    codec,
+    outbox: createOutbox({ codec }),
+    /** The events in the outbox for this order, oldest first, decoded. */
+    async outboxEvents(orderId: string): Promise<ShopEvent[]> {
+      const { rows } = await db.pool.query<{ payload: Buffer }>("SELECT payload FROM outbox WHERE key = $1 ORDER BY id", [orderId]);
+      return Promise.all(rows.map(async (row) => (await codec.decode(row.payload)) as ShopEvent));
+    },
+  };
+}
+
+export interface ReceivedMail {
+  to: string[];
+  /** The message as it arrived: headers, a blank line, the body. */
+  raw: string;
+  header(name: string): string | undefined;
+}
+
+/**
+ * An SMTP server on a free port. `stop()` then `start()` takes it down and brings it back on the
+ * same port. `refuseNext(code)` answers the next MAIL FROM with that reply code; `hangUpNext()`
+ * reads the next message, keeps it, and closes the connection without answering, so the
+ * client cannot know whether the mail was taken.
+ */
+export async function testSmtpServer() {
+  const port = await freePort();
+  const mails: ReceivedMail[] = [];
+  let server: SMTPServer | undefined;
+  let refusal: number | undefined;
+  let hangUp = false;
+
+  const create = () => new SMTPServer({
+    authOptional: true, disabledCommands: ["STARTTLS"], disableReverseLookup: true, logger: false,
+    onMailFrom(_address, _session, callback) {
+      if (refusal === undefined) return callback();
+      const error = Object.assign(new Error("refused by the test"), { responseCode: refusal });
+      refusal = undefined;
+      callback(error);
+    },
+    onData(stream, session, callback) {
+      let raw = "";
+      stream.on("data", (chunk: Buffer) => (raw += chunk.toString()));
+      stream.on("end", () => {
+        const headers = raw.split("\r\n\r\n")[0]!.replace(/\r\n[ \t]+/g, " "); // unfold long headers
+        const header = (name: string) => new RegExp(`^${name}:\\s*(.*)$`, "im").exec(headers)?.[1];
+        mails.push({ to: session.envelope.rcptTo.map((rcpt) => rcpt.address), raw, header });
+        if (!hangUp) return callback();
+        hangUp = false;
+        for (const connection of server!.connections) if (connection.id === session.id) connection.close();
+      });
+    },
+  });
+
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    mails,
+    async start(): Promise<void> {
+      server = create();
+      await new Promise<void>((resolve, reject) => {
+        server!.once("error", reject);
+        server!.listen(port, "127.0.0.1", () => resolve());
+      });
+    },
+    async stop(): Promise<void> {
+      const running = server;
+      server = undefined;
+      if (running) await new Promise<void>((resolve) => running.close(() => resolve()));
+    },
+    refuseNext(code: number) { refusal = code; },
+    hangUpNext() { hangUp = true; },
+  };
+}
+
+export type TestSmtpServer = Awaited<ReturnType<typeof testSmtpServer>>;
