@@ -4,7 +4,7 @@
  * acks=all, a subscription that hands over fetched batches and commits after them, and the few
  * admin calls the DLQ tools and tests need.
  */
-import { Kafka, logLevel, type IHeaders, type KafkaMessage, type LogEntry } from "kafkajs";
+import { Kafka, logLevel, Partitioners, type IHeaders, type KafkaMessage, type LogEntry } from "kafkajs";
 import { errorFields, silentLogger, type Logger } from "./logger";
 
 export interface KafkaConfig {
@@ -85,7 +85,11 @@ function forward(logger: Logger, { namespace, level, log: { message, ...fields }
  * the caller (relay, DLQ) decides to back off and reconnect instead of hanging in kafkajs.
  */
 export async function connectPublisher(config: KafkaConfig): Promise<Publisher> {
-  const producer = client(config).producer({ idempotent: true, maxInFlightRequests: 1, retry: { retries: 5 } });
+  // DefaultPartitioner (murmur2, as the Java client): keys land on the same partitions whichever
+  // client wrote them; naming it also silences kafkajs's start-up warning about the change.
+  const producer = client(config).producer({
+    idempotent: true, maxInFlightRequests: 1, retry: { retries: 5 }, createPartitioner: Partitioners.DefaultPartitioner,
+  });
   await producer.connect();
   return {
     async send(messages) {
