@@ -111,7 +111,10 @@ export async function connectPublisher(config: KafkaConfig): Promise<Publisher> 
  * transaction. The rest of a batch is fetched again from its first unresolved offset.
  */
 export async function subscribe(options: SubscribeOptions): Promise<{ stop(): Promise<void> }> {
-  const { groupId, topics, fromBeginning = true, maxWaitTimeInMs = 1000, partitionsConsumedConcurrently = 1 } = options;
+  // Three partitions at a time: each partition's batches still run one after the other (per-key
+  // order holds), but a service no longer waits for one partition's transaction before the next's.
+  // Measured with pnpm bench:saga at 100 orders/s: saga p50 4.2 s with 1, 1.1 s with 3.
+  const { groupId, topics, fromBeginning = true, maxWaitTimeInMs = 1000, partitionsConsumedConcurrently = 3 } = options;
   // A 10 s session (kafkajs's default is 30 s): a crashed instance's partitions move to the others,
   // or to its restarted self, within seconds; heartbeats every 3 s keep a live one in the group.
   const consumer = client(options).consumer({ groupId, maxWaitTimeInMs, sessionTimeout: 10_000, heartbeatInterval: 3000 });

@@ -60,6 +60,11 @@ export function startRelay(options: RelayOptions): Relay {
     db.on("notification", onWake);
     stopping.signal.addEventListener("abort", onWake);
     await db.query(`LISTEN ${outboxChannel}`);
+    // The relay's reads want the first rows in id order: walk the partial index and stop after one
+    // batch. Without fresh statistics (a backlog that built up faster than autovacuum noticed: an
+    // outage, a burst, a new table) the planner instead reads and sorts every waiting row on each
+    // read, and the relay runs at half speed. This session only runs those reads, so forbid the sort.
+    await db.query("SET enable_sort = off");
     let publisher: Publisher | undefined;
     let sending: Promise<unknown> = Promise.resolve(); // the send in flight; resolves to its error, if any
     let rows: OutboxRow[] = []; // the next batch to send
@@ -84,6 +89,7 @@ export function startRelay(options: RelayOptions): Relay {
           backlogGauge.set(count);
           outboxOldestAge.set((oldestAgeMs ?? 0) / 1000);
           nextBacklogCheck = Date.now() + 5000;
+
         }
         if (rows.length === 0) {
           unmarked = await mark(db, unmarked, keep);
