@@ -14,7 +14,8 @@ import {
 } from "./native-environment";
 
 export const devDir = path.join(cacheDir, "infra", "dev");
-export const serviceDatabases = ["order", "inventory", "payment", "email", "warehouse", "analytics"];
+/** One database per service, in every environment (dev, tests, docker compose's init script). */
+export const serviceDatabases = ["order", "inventory", "payment", "email", "warehouse", "analytics"] as const;
 
 /** Optional fixed ports from the environment; anything unset gets a free port from the OS. */
 export function portsFromEnv() {

@@ -6,3 +6,4 @@ export type { Progress } from "./progress";
 export { answersMetadata, kafkaVersion } from "./kafka";
 export { createDatabases } from "./postgres";
 export { schemaRegistryVersion } from "./schema-registry";
+export { serviceDatabases } from "./dev-environment";

@@ -4,8 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { SchemaRegistry, SchemaType } from "@kafkajs/confluent-schema-registry";
-import pg from "pg";
-import { useEnvironment } from "@shop/testkit";
+import { freshDatabase as testkitFreshDatabase, useEnvironment, type FreshDatabase } from "@shop/testkit";
 import { schemaRegistryCodec, type Codec } from "./codec";
 import { ensureTopics, subscribe, type IncomingMessage, type KafkaConfig } from "./kafka";
 import { migrate } from "./migrations";
@@ -16,35 +15,9 @@ export function kafkaConfig(clientId = "messaging-test"): KafkaConfig {
   return { brokers: env.brokers, clientId };
 }
 
-/** A new, migrated database, so tests share nothing (advisory locks and NOTIFY are per database). */
-export async function freshDatabase({ migrated = true } = {}): Promise<{ url: string; pool: pg.Pool; drop(): Promise<void> }> {
-  const name = `messaging_${randomUUID().replaceAll("-", "").slice(0, 12)}`;
-  await adminQuery(`CREATE DATABASE ${name}`);
-  const url = env.databaseUrl(name);
-  const pool = new pg.Pool({ connectionString: url, max: 10 });
-  // pg-pool re-emits errors of idle connections (a database restart, DROP ... WITH (FORCE) racing
-  // pool.end()) on the pool; without a listener that event would crash the test process.
-  pool.on("error", () => {});
-  if (migrated) await migrate(pool);
-  return {
-    url,
-    pool,
-    async drop() {
-      await pool.end();
-      await adminQuery(`DROP DATABASE ${name} WITH (FORCE)`);
-    },
-  };
-}
-
-/** A short-lived connection to the maintenance database (a long-lived one would not survive restartDatabase()). */
-async function adminQuery(sql: string): Promise<void> {
-  const admin = new pg.Client({ connectionString: env.databaseUrl("postgres") });
-  await admin.connect();
-  try {
-    await admin.query(sql);
-  } finally {
-    await admin.end();
-  }
+/** A new database (migrated unless told otherwise), so tests share nothing: advisory locks and NOTIFY are per database. */
+export function freshDatabase({ migrated = true } = {}): Promise<FreshDatabase> {
+  return testkitFreshDatabase("messaging", migrated ? (pool) => migrate(pool) : undefined);
 }
 
 /** A topic no other test uses, created with `partitions` partitions (and its DLQ). */

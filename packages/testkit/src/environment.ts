@@ -26,5 +26,5 @@ export interface Environment {
   stop(): Promise<void>;
 }
 
-/** The databases created in every environment: one per service. */
-export const serviceDatabases = ["order", "inventory", "payment", "email", "warehouse", "analytics"] as const;
+/** The databases created in every environment: one per service (infra's list). */
+export { serviceDatabases } from "@shop/infra";
