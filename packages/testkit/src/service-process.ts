@@ -31,7 +31,7 @@ export async function startService(name: string, port: number, env: Record<strin
   const start = async () => {
     child = spawn(process.execPath, ["--import", "tsx", path.join("services", name, "src", "main.ts")], {
       cwd: repoRoot,
-      env: { ...process.env, ...env, PORT: String(port) },
+      env: { ...process.env, PORT: String(port), ...env }, // `env` wins: a test may pass a bad PORT on purpose
       stdio: ["ignore", "pipe", "pipe"],
     });
     child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
