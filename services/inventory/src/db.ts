@@ -79,14 +79,6 @@ export async function unsellStock(db: ClientBase, { sku, quantity }: StockLine):
   await db.query("UPDATE products SET available = available + $2, sold = sold - $2 WHERE sku = $1", [sku, quantity]);
 }
 
-/** The order's committed reservations, now released; returns their lines (none if nothing was sold to it). */
-export async function reopenSales(db: ClientBase, orderId: string): Promise<StockLine[]> {
-  const { rows } = await db.query<StockLine>(
-    `UPDATE reservations SET status = 'released', updated_at = now() WHERE order_id = $1 AND status = 'committed'
-     RETURNING sku, quantity`, [orderId]);
-  return rows.sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
-}
-
 export async function insertReservations(db: ClientBase, orderId: string, lines: readonly StockLine[]): Promise<void> {
   await db.query(
     `INSERT INTO reservations (order_id, sku, quantity, status)
@@ -95,13 +87,16 @@ export async function insertReservations(db: ClientBase, orderId: string, lines:
 }
 
 /**
- * Moves the order's reservations that are still `reserved` to `status`; returns them, by SKU.
- * Those already released or committed are left alone, which makes every repeat a no-op.
+ * Moves the order's reservations in status `from` to `to` (reserve → release or commit; a
+ * committed sale → released when the order is cancelled); returns them, by SKU. Reservations in
+ * any other status are left alone, which makes every repeat a no-op.
  */
-export async function closeReservations(db: ClientBase, orderId: string, status: "released" | "committed"): Promise<StockLine[]> {
+export async function moveReservations(
+  db: ClientBase, orderId: string, from: "reserved" | "committed", to: "released" | "committed",
+): Promise<StockLine[]> {
   const { rows } = await db.query<StockLine>(
-    `UPDATE reservations SET status = $2, updated_at = now() WHERE order_id = $1 AND status = 'reserved'
-     RETURNING sku, quantity`, [orderId, status]);
+    `UPDATE reservations SET status = $3, updated_at = now() WHERE order_id = $1 AND status = $2
+     RETURNING sku, quantity`, [orderId, from, to]);
   return rows.sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
 }
 

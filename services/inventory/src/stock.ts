@@ -87,7 +87,7 @@ export async function reserve({ outbox, logger }: StockDeps, tx: PoolClient, pla
 export async function release({ outbox, logger }: StockDeps, tx: PoolClient, cause: Cause): Promise<void> {
   const { orderId } = cause;
   await db.lockOrder(tx, orderId);
-  const items = await db.closeReservations(tx, orderId, "released");
+  const items = await db.moveReservations(tx, orderId, "reserved", "released");
   if (items.length === 0) {
     // Nothing held: remember the release, so that an OrderPlaced arriving after it reserves nothing.
     if (!(await db.orderSeen(tx, orderId))) await db.rememberRelease(tx, orderId, cause.eventType);
@@ -107,7 +107,7 @@ export async function release({ outbox, logger }: StockDeps, tx: PoolClient, cau
  */
 export async function cancel(deps: StockDeps, tx: PoolClient, cancelled: Cause): Promise<void> {
   await release(deps, tx, cancelled);
-  const items = await db.reopenSales(tx, cancelled.orderId);
+  const items = await db.moveReservations(tx, cancelled.orderId, "committed", "released");
   if (items.length === 0) return;
   for (const line of items) await db.unsellStock(tx, line);
   deps.logger.warn({ orderId: cancelled.orderId }, "order cancelled after its stock was committed: the sale is taken back");
@@ -119,7 +119,7 @@ export async function cancel(deps: StockDeps, tx: PoolClient, cancelled: Cause):
 export async function commit({ outbox, logger }: StockDeps, tx: PoolClient, scheduled: Cause): Promise<void> {
   const { orderId } = scheduled;
   await db.lockOrder(tx, orderId);
-  const items = await db.closeReservations(tx, orderId, "committed");
+  const items = await db.moveReservations(tx, orderId, "reserved", "committed");
   if (items.length === 0) {
     logger.warn({ orderId, eventId: scheduled.eventId }, "shipment scheduled but nothing reserved (released first, or committed already): nothing to commit");
     return;
