@@ -1,19 +1,17 @@
-import path from "node:path";
-import { createOutbox, messagingMigrations, migrate, migrationsIn, withTransaction, type Codec } from "@shop/messaging";
+import { withTransaction } from "@shop/messaging";
 import { createLogger } from "@shop/observability";
-import { freshDatabase, type FreshDatabase } from "@shop/testkit";
+import type { FreshDatabase } from "@shop/testkit";
 import { upsertProduct } from "./db";
 import { buildHttp } from "./http";
+import { jsonOutbox, testDatabase } from "./testing";
 
-const jsonCodec: Codec = { encode: async (_topic, event) => Buffer.from(JSON.stringify(event)), decode: async (value) => JSON.parse(value.toString()) };
 let db: FreshDatabase;
 let app: ReturnType<typeof buildHttp>;
 
 beforeAll(async () => {
-  db = await freshDatabase("order_http_test", (pool) =>
-    migrate(pool, [...messagingMigrations, ...migrationsIn(path.join(__dirname, "..", "migrations"), "order")]));
+  db = await testDatabase("order_http_test");
   await withTransaction(db.pool, (tx) => upsertProduct(tx, "TEE-1", "T-shirt", 1500));
-  const orders = { pool: db.pool, outbox: createOutbox({ codec: jsonCodec, notify: false }), sagaTimeoutMs: 30_000 };
+  const orders = { pool: db.pool, outbox: jsonOutbox(), sagaTimeoutMs: 30_000 };
   app = buildHttp({ logger: createLogger("order", "silent"), orders, pool: db.pool, readiness: {} });
 });
 afterAll(async () => {

@@ -2,22 +2,20 @@
  * The order service's business against a real PostgreSQL: placing orders, the saga's facts, the
  * deadline. The outbox table is real; events are JSON-encoded here (the codec is not under test).
  */
-import path from "node:path";
 import type { PoolClient } from "pg";
-import { createOutbox, messagingMigrations, migrate, migrationsIn, withTransaction, type Codec } from "@shop/messaging";
-import { freshDatabase, type FreshDatabase } from "@shop/testkit";
+import { withTransaction } from "@shop/messaging";
+import type { FreshDatabase } from "@shop/testkit";
 import { upsertProduct } from "./db";
+import { jsonOutbox, testDatabase } from "./testing";
 import { applyFact, cancelOverdue, getOrder, placeOrder, UnknownSkuError, type OrderRequest, type OrdersDeps } from "./orders";
 
-const jsonCodec: Codec = { encode: async (_topic, event) => Buffer.from(JSON.stringify(event)), decode: async (value) => JSON.parse(value.toString()) };
-const outbox = createOutbox({ codec: jsonCodec, notify: false });
+const outbox = jsonOutbox();
 let db: FreshDatabase;
 let deps: OrdersDeps;
 let now = new Date("2026-11-23T10:00:00.000Z");
 
 beforeAll(async () => {
-  db = await freshDatabase("order_test", (pool) =>
-    migrate(pool, [...messagingMigrations, ...migrationsIn(path.join(__dirname, "..", "migrations"), "order")]));
+  db = await testDatabase("order_test");
   deps = { pool: db.pool, outbox, sagaTimeoutMs: 30_000, now: () => now };
   await withTransaction(db.pool, async (tx) => {
     await upsertProduct(tx, "TEE-1", "T-shirt", 1500);
