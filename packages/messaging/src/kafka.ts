@@ -6,6 +6,7 @@
  */
 import { Kafka, logLevel, Partitioners, type IHeaders, type KafkaMessage, type LogEntry } from "kafkajs";
 import { errorFields, silentLogger, type Logger } from "./logger";
+import { kafkaRequests } from "./metrics";
 
 export interface KafkaConfig {
   brokers: string[];
@@ -90,6 +91,7 @@ export async function connectPublisher(config: KafkaConfig): Promise<Publisher> 
   const producer = client(config).producer({
     idempotent: true, maxInFlightRequests: 1, retry: { retries: 5 }, createPartitioner: Partitioners.DefaultPartitioner,
   });
+  producer.on(producer.events.REQUEST, ({ payload }) => kafkaRequests.inc({ client: "producer", api: payload.apiName }));
   await producer.connect();
   return {
     async send(messages) {
@@ -121,6 +123,7 @@ export async function subscribe(options: SubscribeOptions): Promise<{ stop(): Pr
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     if (!payload.restart) options.onFatal?.(payload.error);
   });
+  consumer.on(consumer.events.REQUEST, ({ payload }) => kafkaRequests.inc({ client: "consumer", api: payload.apiName }));
   await consumer.connect();
   await consumer.subscribe({ topics, fromBeginning });
   await consumer.run({

@@ -54,3 +54,9 @@ export const deadLettered = new Counter({
   help: "Messages sent to a <topic>.dlq, by why.",
   labelNames: ["kind"],
 });
+
+export const kafkaRequests = new Counter({
+  name: "kafka_requests_total",
+  help: "Requests this process sent to Kafka brokers (produce, fetch, offset commit, heartbeat...), by client role and API.",
+  labelNames: ["client", "api"],
+});
