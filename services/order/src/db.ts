@@ -89,3 +89,9 @@ export async function overdueOrderIds(db: Db, now: Date, limit: number): Promise
      ORDER BY deadline_at LIMIT $2 FOR UPDATE SKIP LOCKED`, [now, limit]);
   return rows.map((row) => row.id);
 }
+
+/** How many sagas are in flight (orders not yet confirmed or cancelled): read from the partial index orders_in_flight. */
+export async function sagasInFlight(db: Db): Promise<number> {
+  const { rows } = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM orders WHERE status IN ('PENDING', 'RESERVED', 'PAID')");
+  return rows[0]!.n;
+}

@@ -3,6 +3,7 @@ import { createLogger } from "@shop/observability";
 import type { FreshDatabase } from "@shop/testkit";
 import { upsertProduct } from "./db";
 import { buildHttp } from "./http";
+import { loadShedder } from "./load-shedding";
 import { jsonOutbox, testDatabase } from "./testing";
 
 let db: FreshDatabase;
@@ -12,7 +13,8 @@ beforeAll(async () => {
   db = await testDatabase("order_http_test");
   await withTransaction(db.pool, (tx) => upsertProduct(tx, "TEE-1", "T-shirt", 1500));
   const orders = { pool: db.pool, outbox: jsonOutbox(), sagaTimeoutMs: 30_000 };
-  app = buildHttp({ logger: createLogger("order", "silent"), orders, pool: db.pool, readiness: {} });
+  const shedder = loadShedder(db.pool, 0); // no limit: load shedding has its own tests
+  app = buildHttp({ logger: createLogger("order", "silent"), orders, pool: db.pool, shedder, readiness: {} });
 });
 afterAll(async () => {
   await app.close();

@@ -2,6 +2,7 @@ import { Type, type Static } from "@sinclair/typebox";
 import type { Pool } from "pg";
 import { createApp, type Logger, type ReadinessCheck } from "@shop/observability";
 import { catalog } from "./db";
+import { retryAfterSeconds, type LoadShedder } from "./load-shedding";
 import { getOrder, placeOrder, UnknownSkuError, type OrdersDeps } from "./orders";
 
 /** POST /orders: validated against this schema before the handler runs; a bad field is a 400 naming it. */
@@ -28,6 +29,7 @@ export interface HttpDeps {
   logger: Logger;
   orders: OrdersDeps;
   pool: Pool;
+  shedder: LoadShedder;
   readiness: Record<string, ReadinessCheck>;
 }
 
@@ -36,7 +38,19 @@ export function buildHttp(deps: HttpDeps) {
   const app = createApp({ logger: deps.logger, readiness: deps.readiness, isClientError: (error) => error instanceof UnknownSkuError });
 
   app.post<{ Body: Static<typeof OrderBody>; Headers: { "idempotency-key"?: string } }>(
-    "/orders", { schema: { body: OrderBody } },
+    "/orders", {
+      schema: { body: OrderBody },
+      // At the door, before the body is read: past capacity, refuse rather than take an order the
+      // deadline would cancel after charging it (load-shedding.ts). 503, not 429: the shop is
+      // full, whoever asks; the client did nothing wrong and may retry.
+      onRequest: async (request, reply) => {
+        if (await deps.shedder.admit(request.headers["idempotency-key"])) return;
+        return reply.code(503).header("retry-after", String(retryAfterSeconds)).send({
+          error: "Service Unavailable",
+          message: `The shop is at capacity: it has as many orders in progress as it can finish in time. This order was not placed and nothing was charged; send it again after ${retryAfterSeconds} s.`,
+        });
+      },
+    },
     async (request, reply) => {
       const order = await placeOrder(deps.orders, request.body, request.headers["idempotency-key"]);
       return reply.code(202).send(order);

@@ -11,6 +11,7 @@ import { consume, createOutbox, ensureTopics, kafkaReachable, messagingMigration
 import { loadConfig } from "./config";
 import { consumedTopics, eventHandler } from "./events";
 import { buildHttp } from "./http";
+import { loadShedder, refreshEveryMs } from "./load-shedding";
 import { cancelOverdue, type OrdersDeps } from "./orders";
 
 async function main(): Promise<void> {
@@ -34,16 +35,22 @@ async function main(): Promise<void> {
   const deadlineWatch = setInterval(() => {
     cancelOverdue(orders).catch((error: unknown) => logger.warn({ err: error }, "deadline check failed; next try soon"));
   }, config.DEADLINE_CHECK_MS);
+  // Load shedding: POST /orders refuses new orders while MAX_SAGAS_IN_FLIGHT sagas are in flight.
+  const shedder = loadShedder(pool, config.MAX_SAGAS_IN_FLIGHT);
+  await shedder.refresh(); // know the load before the first request
+  const loadWatch = setInterval(() => {
+    shedder.refresh().catch((error: unknown) => logger.warn({ err: error }, "counting sagas in flight failed; next try soon"));
+  }, refreshEveryMs);
 
   const app = buildHttp({
-    logger, orders, pool,
+    logger, orders, pool, shedder,
     readiness: { database: () => pool.query("SELECT 1"), kafka: () => kafkaReachable(kafka) },
   });
   await app.listen({ port: config.PORT, host: config.HOST });
 
   onShutdown(logger, [
     () => app.close(), // stop taking requests
-    async () => clearInterval(deadlineWatch),
+    async () => { clearInterval(deadlineWatch); clearInterval(loadWatch); }, // stop the timers
     () => consumer.stop(), // finish the batch in flight, commit its offsets
     () => relay.stop(), // publish what is left
     () => pool.end(),

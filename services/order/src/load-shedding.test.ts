@@ -1,0 +1,118 @@
+/**
+ * Load shedding through the HTTP API, against a real PostgreSQL. The tests call refresh()
+ * themselves, where the service's timer would, so nothing waits on a clock.
+ */
+import { withTransaction } from "@shop/messaging";
+import { createLogger } from "@shop/observability";
+import type { FreshDatabase } from "@shop/testkit";
+import { upsertProduct } from "./db";
+import { buildHttp } from "./http";
+import { loadShedder, type LoadShedder } from "./load-shedding";
+import { applyFact } from "./orders";
+import { jsonOutbox, testDatabase } from "./testing";
+
+const maxSagasInFlight = 2;
+const outbox = jsonOutbox();
+let db: FreshDatabase;
+let shedder: LoadShedder;
+let app: ReturnType<typeof buildHttp>;
+
+beforeAll(async () => {
+  db = await testDatabase("order_shedding_test");
+  await withTransaction(db.pool, (tx) => upsertProduct(tx, "TEE-1", "T-shirt", 1500));
+  shedder = loadShedder(db.pool, maxSagasInFlight);
+  const orders = { pool: db.pool, outbox, sagaTimeoutMs: 30_000 };
+  app = buildHttp({ logger: createLogger("order", "silent"), orders, pool: db.pool, shedder, readiness: {} });
+});
+afterAll(async () => {
+  await app.close();
+  await db.drop();
+});
+// Every test starts with no saga in flight: the ones left by the test before are confirmed.
+beforeEach(async () => {
+  const { rows } = await db.pool.query<{ id: string }>("SELECT id FROM orders WHERE status IN ('PENDING', 'RESERVED', 'PAID')");
+  for (const { id } of rows) await finish(id);
+  await shedder.refresh();
+});
+
+const body = {
+  customerId: "c-1", items: [{ sku: "TEE-1", quantity: 1 }], paymentMethod: "tok_visa",
+  shippingAddress: { name: "Ada", line1: "1 Main St", city: "Berlin", postalCode: "10115", country: "DE" }, email: "ada@example.com",
+};
+const post = (idempotencyKey?: string) =>
+  app.inject({ method: "POST", url: "/orders", payload: body, headers: idempotencyKey ? { "idempotency-key": idempotencyKey } : {} });
+const count = async (table: "orders" | "outbox") => (await db.pool.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n as number;
+
+/** The saga ends as it would when the shipment is scheduled: the order is CONFIRMED. */
+const finish = (orderId: string) => withTransaction(db.pool, (tx) => applyFact(tx, outbox, {
+  fact: "ShipmentScheduled", orderId,
+  event: { eventId: crypto.randomUUID(), eventType: "ShipmentScheduled", occurredAt: new Date().toISOString(), producer: "test" },
+}));
+
+async function fillTheShop(): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < maxSagasInFlight; i++) {
+    const response = await post();
+    expect(response.statusCode).toBe(202);
+    ids.push(response.json().orderId);
+  }
+  await shedder.refresh();
+  return ids;
+}
+
+test("when MAX_SAGAS_IN_FLIGHT sagas are in flight, then POST /orders answers 503 with Retry-After, and nothing is written", async () => {
+  await fillTheShop();
+  const [orders, outboxRows] = [await count("orders"), await count("outbox")];
+
+  const response = await post();
+
+  expect(response.statusCode).toBe(503);
+  expect(response.headers["retry-after"]).toBe("1");
+  expect(response.json()).toEqual({ error: "Service Unavailable", message: expect.stringMatching(/at capacity.*not placed.*nothing was charged.*again after 1 s/) });
+  expect(await count("orders")).toBe(orders);
+  expect(await count("outbox")).toBe(outboxRows); // no OrderPlaced
+});
+
+test("when sagas in flight finish, then orders are accepted again", async () => {
+  const [first] = await fillTheShop();
+  expect((await post()).statusCode).toBe(503);
+
+  await finish(first!);
+  expect((await post()).statusCode).toBe(503); // the shedder has not looked yet
+  await shedder.refresh();
+
+  expect((await post()).statusCode).toBe(202);
+});
+
+test("when the shop is full, then a retry with the Idempotency-Key of an accepted order gets that order back, and a new key is refused", async () => {
+  const accepted = await post("key-accepted");
+  expect(accepted.statusCode).toBe(202);
+  await post();
+  await shedder.refresh();
+  const orders = await count("orders");
+
+  const retry = await post("key-accepted");
+  expect(retry.statusCode).toBe(202);
+  expect(retry.json()).toEqual(accepted.json());
+
+  expect((await post("key-new")).statusCode).toBe(503);
+  expect(await count("orders")).toBe(orders);
+});
+
+test("when sagas are in flight and orders were refused, then /metrics shows both", async () => {
+  await fillTheShop();
+  await post();
+
+  const metrics = (await app.inject({ method: "GET", url: "/metrics" })).body;
+
+  expect(metrics).toMatch(/^sagas_in_flight 2$/m);
+  expect(metrics).toMatch(/^orders_refused_total [1-9]\d*$/m);
+});
+
+test("when MAX_SAGAS_IN_FLIGHT is 0, then no order is refused", async () => {
+  await fillTheShop();
+  const unlimited = loadShedder(db.pool, 0);
+  await unlimited.refresh();
+
+  expect(await unlimited.admit(undefined)).toBe(true);
+});
