@@ -46,7 +46,7 @@ function message(topic: string, i: number): OutgoingMessage {
 /** Messages per second of the relay, publishing rows already in the outbox. */
 export async function relayThroughput({ kafka, pool, databaseUrl, topic, count }: ThroughputSetup): Promise<number> {
   await pool.query("VACUUM outbox"); // every round starts from the same table, without the last round's dead rows
-  const relay = startRelay({ databaseUrl, kafka, batchSize });
+  const relay = startRelay({ databaseUrl, kafka, batchSize, pipeline: process.env.BENCH_PIPELINE !== "0" });
   const published = async (n: number) => {
     while (relay.status().published < n) await sleep(2);
   };

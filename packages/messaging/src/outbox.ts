@@ -1,7 +1,7 @@
 /**
  * The transactional outbox table: `add` writes an event in the caller's transaction (the
- * business change and the event commit together, or neither does); the relay reads, marks and
- * prunes rows with the other functions.
+ * business change and the event commit together, or neither does); the relay claims and prunes
+ * rows with the other functions.
  */
 import type { ClientBase, Pool } from "pg";
 import type { Codec } from "./codec";
@@ -62,27 +62,23 @@ export interface OutboxRow {
 }
 
 /**
- * Unpublished rows, oldest first. `after`: the batch in flight (not marked yet) is left out by
- * its id range; a row that committed late inside that range comes in the following read.
+ * Takes the oldest waiting rows off the outbox, at most `limit`, in id order, and returns them:
+ * one statement. Call it inside a transaction and COMMIT only once Kafka has acknowledged the
+ * rows: a failed send (ROLLBACK) or a crash before the COMMIT (the dead session's transaction
+ * rolls back) leaves every row where it was, to be published again.
+ * `keep`: stamp published_at instead of deleting (to inspect what was sent; prunePublished
+ * deletes them later). Deleting costs a quarter of the UPDATE, which writes a new version of the
+ * row and its three index entries (measured in the package README).
  */
-export async function readUnpublished(db: ClientBase | Pool, limit: number, after?: readonly OutboxRow[]): Promise<OutboxRow[]> {
-  const [first, last] = [after?.[0]?.id ?? "0", after?.at(-1)?.id ?? "0"];
-  const { rows } = await db.query<OutboxRow>(
-    `SELECT id, topic, key, event_id AS "eventId", event_type AS "eventType", payload, headers
-       FROM outbox WHERE published_at IS NULL AND (id < $2 OR id > $3) ORDER BY id LIMIT $1`,
-    [limit, first, last],
-  );
-  return rows;
-}
-
-/**
- * Done with these rows: deleted, or with `keep` stamped published_at (to inspect what was sent;
- * prunePublished deletes them later). Deleting costs a quarter of the UPDATE, which writes a new
- * version of the row and its three index entries (measured in the README).
- */
-export async function markPublished(db: ClientBase | Pool, ids: readonly string[], keep = false): Promise<void> {
-  const sql = keep ? "UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])" : "DELETE FROM outbox WHERE id = ANY($1::bigint[])";
-  await db.query(sql, [ids]);
+export async function claimBatch(
+  tx: ClientBase, limit: number, { keep = false, afterId = "0" }: { keep?: boolean; afterId?: string } = {},
+): Promise<OutboxRow[]> {
+  // afterId: another transaction holds the rows up to it (the relay's pipelining); leave them alone.
+  const oldest = "SELECT id FROM outbox WHERE published_at IS NULL AND id > $2 ORDER BY id LIMIT $1";
+  const take = keep ? `UPDATE outbox SET published_at = now() WHERE id IN (${oldest})` : `DELETE FROM outbox WHERE id IN (${oldest})`;
+  const { rows } = await tx.query<OutboxRow>(
+    `${take} RETURNING id, topic, key, event_id AS "eventId", event_type AS "eventType", payload, headers`, [limit, afterId]);
+  return rows.sort((a, b) => Number(a.id) - Number(b.id)); // RETURNING promises no order
 }
 
 /**

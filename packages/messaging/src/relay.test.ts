@@ -146,3 +146,16 @@ test("when rows are published with the default settings, then they are deleted a
   await waitFor("published", () => started.status().published === 1);
   await waitFor("the row to be gone", async () => Number((await db.pool.query("SELECT count(*) FROM outbox")).rows[0].count) === 0);
 });
+
+test.each([true, false])("when a backlog goes out in batches (pipeline %s), then every row is published once, in id order, and the outbox ends empty", async (pipeline) => {
+  const topic = await freshTopic(`relay-backlog-${pipeline}`, 1); // one partition: Kafka's order is the relay's order
+  const written = Array.from({ length: 100 }, (_, i) => thing(`k${i % 3}`, i + 1));
+  await add(topic, written);
+  const started = relay({ batchSize: 7, pipeline }); // 15 batches; with pipelining each full one claims the next during its send
+  const messages = await reader(topic);
+
+  await waitFor("100 messages", () => messages.length >= 100);
+  await waitFor("the relay to count them", () => started.status().published === 100);
+  expect(await Promise.all(messages.map((m) => codec.decode(m.value!)))).toEqual(written);
+  expect(await unpublished()).toBe(0);
+});

@@ -1,26 +1,42 @@
 /**
- * The outbox relay: publishes outbox rows to Kafka in id order, a batch at a time, and marks
- * them published. One relay per service publishes, the leader (leader.ts); the others wait.
- * While Kafka acknowledges batch n, the database marks batch n-1 and reads batch n+1, so the
- * relay keeps up with a plain producer. Batches are sent one after the other, never two at once,
- * so per-partition order holds.
+ * The outbox relay: publishes outbox rows to Kafka in id order and takes them off the outbox, a
+ * batch at a time. One relay per service publishes, the leader (leader.ts); the others wait.
+ *
+ * While leading, the relay repeats three steps for each batch:
+ *   1. claim:  BEGIN, and take the oldest waiting rows off the outbox (one statement, outbox.ts);
+ *   2. send:   publish them to Kafka and wait until it has them all (acks=all);
+ *   3. commit: COMMIT; the rows are gone for good.
+ * A failed send rolls the transaction back: the rows are there again, in the same order. A crash
+ * anywhere before the COMMIT ends the session, and PostgreSQL rolls its transaction back: nothing
+ * is lost, and rows that did reach Kafka go again (the inbox drops the copies).
+ * When a claim comes back short of a full batch, the outbox is empty for now: the relay waits for
+ * a NOTIFY (a commit that added rows) or, as a safety net, the poll interval (wake-up.ts).
+ *
+ * Pipelining (optional, on by default): while Kafka acknowledges a full batch, a second session
+ * claims the next one, so PostgreSQL and Kafka work at the same time during a backlog. Batches are
+ * still sent one after the other, never two at once, so per-partition order holds.
  */
-import type pg from "pg";
+import pg from "pg";
 import { connectPublisher, type KafkaConfig, type OutgoingMessage, type Publisher } from "./kafka";
 import { runAsLeader } from "./leader";
 import { errorFields, silentLogger, type Logger } from "./logger";
 import { outboxBacklog as backlogGauge, outboxOldestAge, relayPublished, relayPublishSeconds } from "./metrics";
-import { markPublished, outboxBacklog, outboxChannel, prunePublished, readUnpublished, type OutboxRow } from "./outbox";
+import { claimBatch, outboxBacklog, prunePublished, type OutboxRow } from "./outbox";
 import { backoffDelay, sleep, type Backoff } from "./retry";
+import { listenForCommits } from "./wake-up";
 
 export interface RelayOptions {
   /** The service's database. The relay opens its own connection: the leader lock lives with that session. */
   databaseUrl: string;
   kafka: KafkaConfig;
   logger?: Logger;
-  /** Rows per read, per Kafka request, per UPDATE. */
+  /** Rows per claim and per Kafka request. */
   batchSize?: number;
-  /** How often an idle leader looks for rows when no NOTIFY arrives. */
+  /**
+   * How often an idle leader looks for rows when no NOTIFY arrives. Every commit that adds rows
+   * notifies the listening relay, so this is only a safety net (and how rows are found when the
+   * writers use `notify: false`).
+   */
   pollIntervalMs?: number;
   /** How often a waiting relay tries to become the leader (the failover time). */
   lockRetryMs?: number;
@@ -32,8 +48,12 @@ export interface RelayOptions {
   pruneIntervalMs?: number;
   /** How long stop() keeps publishing what is left before it gives up the lock. */
   stopTimeoutMs?: number;
-  /** Between attempts while Kafka or the database fails. */
+  /** Between attempts while Kafka fails. */
   backoff?: Backoff;
+  /** Claim the next batch on a second session while Kafka acknowledges the current one (default true). */
+  pipeline?: boolean;
+  /** How the relay connects to Kafka (default: connectPublisher). Tests wrap it to inject crashes. */
+  connect?: (kafka: KafkaConfig) => Promise<Publisher>;
 }
 
 export interface Relay {
@@ -43,105 +63,153 @@ export interface Relay {
   status(): { leader: boolean; published: number };
 }
 
+/** A claimed batch: the rows, and the session whose open transaction holds them. */
+interface Claim {
+  session: pg.Client;
+  rows: OutboxRow[];
+}
+
+/** Sending to Kafka failed (the database did not): back off and try the same rows again. */
+class SendFailed extends Error {
+  constructor(override readonly cause: unknown) {
+    super(`could not publish: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+
 export function startRelay(options: RelayOptions): Relay {
   const { databaseUrl, logger = silentLogger } = options;
   const kafka = { logger, ...options.kafka }; // kafkajs logs through the relay's logger unless told otherwise
   const settings = {
-    batchSize: 500, pollIntervalMs: 250, lockRetryMs: 1000, retainPublishedMs: 0, pruneIntervalMs: 60_000,
-    stopTimeoutMs: 5000, backoff: { initialMs: 200, maxMs: 5000 }, ...options,
+    batchSize: 500, pollIntervalMs: 5000, lockRetryMs: 1000, retainPublishedMs: 0, pruneIntervalMs: 60_000,
+    stopTimeoutMs: 5000, backoff: { initialMs: 200, maxMs: 5000 }, pipeline: true, connect: connectPublisher, ...options,
   };
   const keep = settings.retainPublishedMs > 0;
   const stopping = new AbortController();
   const state = { leader: false, published: 0 };
+  let publisher: Promise<Publisher> | undefined; // connected on first use, replaced after a failure
+  let stopBy = Infinity; // after stop(): publish what is left until then
 
-  async function publishAll(db: pg.Client): Promise<void> {
-    let wake = new AbortController(); // aborted by a NOTIFY or by stop(): ends an idle wait early
-    const onWake = () => wake.abort();
-    db.on("notification", onWake);
-    stopping.signal.addEventListener("abort", onWake);
-    await db.query(`LISTEN ${outboxChannel}`);
-    // The relay's reads want the first rows in id order: walk the partial index and stop after one
-    // batch. Without fresh statistics (a backlog that built up faster than autovacuum noticed: an
-    // outage, a burst, a new table) the planner instead reads and sorts every waiting row on each
-    // read, and the relay runs at half speed. This session only runs those reads, so forbid the sort.
-    await db.query("SET enable_sort = off");
-    let publisher: Publisher | undefined;
-    let sending: Promise<unknown> = Promise.resolve(); // the send in flight; resolves to its error, if any
-    let rows: OutboxRow[] = []; // the next batch to send
-    let unmarked: string[] = []; // acknowledged by Kafka, not marked yet
+  /** Runs while this relay holds the leader lock, on the session that holds it. */
+  async function lead(db: pg.Client): Promise<void> {
+    await db.query(claimSessionSettings);
+    const wakeUp = await listenForCommits(db, stopping.signal);
+    const second = settings.pipeline ? await connect(databaseUrl) : undefined;
     let failures = 0;
-    let flushUntil = Infinity;
     let nextPrune = 0;
-    let nextBacklogCheck = 0;
     try {
       for (;;) {
-        if (stopping.signal.aborted) {
-          flushUntil = Math.min(flushUntil, Date.now() + settings.stopTimeoutMs);
-          if (Date.now() > flushUntil) break;
-        }
         if (keep && Date.now() >= nextPrune) {
           await prunePublished(db, settings.retainPublishedMs);
           nextPrune = Date.now() + settings.pruneIntervalMs;
         }
-        if (Date.now() >= nextBacklogCheck) {
-          // For /metrics: how much waits, and how old the oldest row is (one cheap query every few seconds).
-          const { count, oldestAgeMs } = await outboxBacklog(db);
-          backlogGauge.set(count);
-          outboxOldestAge.set((oldestAgeMs ?? 0) / 1000);
-          nextBacklogCheck = Date.now() + 5000;
-
-        }
-        if (rows.length === 0) {
-          unmarked = await mark(db, unmarked, keep);
-          wake = new AbortController(); // before the read, so a NOTIFY during the read is not missed
-          rows = await readUnpublished(db, settings.batchSize);
-          if (rows.length > 0) continue;
-          if (stopping.signal.aborted) break;
-          await sleep(settings.pollIntervalMs, wake.signal);
-          continue;
-        }
-        const batch = rows;
-        sending = (async () => {
-          publisher ??= await connectPublisher(kafka);
-          const stopTimer = relayPublishSeconds.startTimer();
-          await publisher.send(batch.map(toMessage));
-          stopTimer();
-        })().then(() => undefined, (error: unknown) => error ?? new Error("send failed"));
-        unmarked = await mark(db, unmarked, keep);
-        const next = await readUnpublished(db, settings.batchSize, batch);
-        const error = await sending;
-        if (error) {
-          // Nothing of this batch is marked, so it goes again, in the same order. A new producer (new
-          // producer id) avoids sequence-number conflicts; a message that did reach Kafka comes twice.
-          logger.warn({ ...errorFields(error), rows: batch.length, attempt: failures + 1 }, "outbox relay could not publish; retrying");
-          await publisher?.disconnect().catch(() => {});
-          publisher = undefined;
-          rows = [];
+        wakeUp.reset(); // before claiming, so that a NOTIFY arriving meanwhile is not missed
+        let published = 0;
+        try {
+          published = await publishUntilEmpty(db, second);
+          failures = 0;
+        } catch (error) {
+          if (!(error instanceof SendFailed)) throw error; // the database failed: the leader session starts over
+          logger.warn({ ...errorFields(error.cause), attempt: failures + 1 }, "outbox relay could not publish; retrying");
+          await disconnectPublisher(); // a new producer (new producer id) avoids sequence-number conflicts
+          if (stopping.signal.aborted) break; // stop() does not wait for Kafka to come back
           await sleep(backoffDelay(failures++, settings.backoff), stopping.signal);
           continue;
         }
-        failures = 0;
-        state.published += batch.length;
-        relayPublished.inc(batch.length);
-        unmarked = batch.map((row) => row.id);
-        rows = next;
-        logger.debug({ rows: batch.length, lastId: batch.at(-1)?.id }, "outbox relay published a batch");
+        if (stopping.signal.aborted) break; // the outbox was emptied after stop(): done
+        await reportBacklog(db, published);
+        await wakeUp.wait(settings.pollIntervalMs);
       }
-      await mark(db, unmarked, keep);
     } finally {
-      stopping.signal.removeEventListener("abort", onWake);
-      await sending; // if the database failed mid-send, let the send end before closing its producer
-      await publisher?.disconnect().catch(() => {});
+      wakeUp.close();
+      await second?.end().catch(() => {});
+      await disconnectPublisher();
       logger.info({ published: state.published }, "outbox relay stopped leading");
     }
   }
 
+  /** Claims, sends and commits batch after batch until a claim is short of a full batch; returns how many rows went out. */
+  async function publishUntilEmpty(db: pg.Client, second: pg.Client | undefined): Promise<number> {
+    let published = 0;
+    let batch = await claim(db);
+    while (batch.rows.length > 0) {
+      const full = batch.rows.length === settings.batchSize;
+      const next = full && second ? claimAhead(batch, batch.session === db ? second : db) : undefined;
+      try {
+        await send(batch.rows);
+      } catch (error) {
+        await rollback(batch.session);
+        if (next) await rollback((await next).session);
+        throw new SendFailed(error);
+      }
+      await batch.session.query("COMMIT");
+      published += batch.rows.length;
+      state.published += batch.rows.length;
+      relayPublished.inc(batch.rows.length);
+      if (!full || Date.now() > stopBy) {
+        if (next) await rollback((await next).session);
+        break;
+      }
+      batch = next ? await next : await claim(db);
+    }
+    return published;
+  }
+
+  /** Step 1: BEGIN, and take the oldest waiting rows. An empty claim ends its transaction at once. */
+  async function claim(session: pg.Client, afterId?: string): Promise<Claim> {
+    await session.query("BEGIN");
+    const rows = await claimBatch(session, settings.batchSize, { keep, afterId });
+    if (rows.length === 0) await session.query("COMMIT");
+    return { session, rows };
+  }
+
+  /**
+   * Pipelining: the batch after `current`, claimed on the other session. It starts after the
+   * current batch's last id: those rows are locked by the current transaction until its COMMIT.
+   */
+  function claimAhead(current: Claim, session: pg.Client): Promise<Claim> {
+    const next = claim(session, current.rows.at(-1)!.id);
+    next.catch(() => {}); // awaited later, or abandoned when the current batch fails; never unhandled
+    return next;
+  }
+
+  /** Step 2: resolves once Kafka has every row, in id order. */
+  async function send(rows: OutboxRow[]): Promise<void> {
+    const stopTimer = relayPublishSeconds.startTimer();
+    publisher ??= settings.connect(kafka);
+    await (await publisher).send(rows.map(toMessage));
+    stopTimer();
+  }
+
+  async function rollback(session: pg.Client): Promise<void> {
+    await session.query("ROLLBACK").catch(() => {}); // a broken session rolls back on its own
+  }
+
+  async function disconnectPublisher(): Promise<void> {
+    const current = publisher;
+    publisher = undefined;
+    await current?.then((p) => p.disconnect()).catch(() => {});
+  }
+
+  /** For /metrics: how many rows wait, and how old the oldest is. */
+  async function reportBacklog(db: pg.Client, lastPublished: number): Promise<void> {
+    if (lastPublished < settings.batchSize) {
+      // The last claim came back short: the outbox was empty a moment ago, nothing to count.
+      backlogGauge.set(0);
+      outboxOldestAge.set(0);
+      return;
+    }
+    const { count, oldestAgeMs } = await outboxBacklog(db);
+    backlogGauge.set(count);
+    outboxOldestAge.set((oldestAgeMs ?? 0) / 1000);
+  }
+
   const running = runAsLeader({
     databaseUrl, lockName: "outbox-relay", retryMs: settings.lockRetryMs, backoff: settings.backoff,
-    signal: stopping.signal, logger, lead: publishAll, onLeadership: (leading) => (state.leader = leading),
+    signal: stopping.signal, logger, lead, onLeadership: (leading) => (state.leader = leading),
   });
   return {
     async stop() {
+      stopBy = Math.min(stopBy, Date.now() + settings.stopTimeoutMs);
       stopping.abort();
       await running;
     },
@@ -149,11 +217,22 @@ export function startRelay(options: RelayOptions): Relay {
   };
 }
 
-/** Marks the ids published; returns what is left to mark (nothing). */
-async function mark(db: pg.Client, ids: string[], keep: boolean): Promise<string[]> {
-  if (ids.length > 0) await markPublished(db, ids, keep);
-  return [];
+/** The pipelining session: a plain connection (the leader lock stays with the first one). */
+async function connect(databaseUrl: string): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: databaseUrl, keepAlive: true, query_timeout: 30_000 });
+  client.on("error", () => {}); // a broken session fails its next query, which ends the leader session
+  await client.connect();
+  await client.query(claimSessionSettings);
+  return client;
 }
+
+/**
+ * The claims want the first rows in id order: walk the partial index and stop after one batch.
+ * Without fresh statistics (a backlog that built up faster than autovacuum noticed: an outage, a
+ * burst, a new table) the planner instead reads and sorts every waiting row on each claim, and the
+ * relay runs at half speed. The relay's sessions only run these claims, so they forbid the sort.
+ */
+const claimSessionSettings = "SET enable_sort = off";
 
 function toMessage(row: OutboxRow): OutgoingMessage {
   const headers = { ...row.headers, "event-type": row.eventType, "event-id": row.eventId };
