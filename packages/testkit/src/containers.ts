@@ -44,7 +44,10 @@ export function dockerAvailable(timeoutMs = 5000): Promise<boolean> {
   });
 }
 
-export async function startContainerEnvironment(progress: (line: string) => void = () => {}): Promise<ContainerState> {
+export async function startContainerEnvironment(
+  progress: (line: string) => void = () => {},
+  { durablePostgres = false }: { durablePostgres?: boolean } = {},
+): Promise<ContainerState> {
   const runtime = await getContainerRuntimeClient();
   // Published ports listen on IPv4 everywhere, but "localhost" may resolve to ::1 first.
   const host = runtime.info.containerRuntime.host === "localhost" ? "127.0.0.1" : runtime.info.containerRuntime.host;
@@ -59,7 +62,7 @@ export async function startContainerEnvironment(progress: (line: string) => void
   const started = await Promise.allSettled([
     startKafka(host, kafkaPort),
     startSchemaRegistry(),
-    startPostgres(postgresPort),
+    startPostgres(postgresPort, durablePostgres),
   ]);
   const failed = started.find((result) => result.status === "rejected");
   if (failed) {
@@ -130,15 +133,15 @@ function startSchemaRegistry(): Promise<StartedTestContainer> {
     .start();
 }
 
-function startPostgres(port: number): Promise<StartedTestContainer> {
+function startPostgres(port: number, durable: boolean): Promise<StartedTestContainer> {
   return new PostgreSqlContainer(containerImages.postgres)
     .withUsername("postgres")
     .withPassword("postgres")
     .withDatabase("postgres")
     .withExposedPorts({ container: 5432, host: port })
-    // As the native test cluster: room for six services' pools; fsync off, because only an
-    // OS crash could lose data that way, and tests run several times faster.
-    .withCommand(["postgres", "-c", "max_connections=300", "-c", "fsync=off", "-c", "full_page_writes=off"])
+    // As the native test cluster: room for six services' pools; fsync off unless asked for a
+    // durable one, because only an OS crash could lose data that way, and tests run several times faster.
+    .withCommand(["postgres", "-c", "max_connections=300", ...(durable ? [] : ["-c", "fsync=off", "-c", "full_page_writes=off"])])
     .start();
 }
 

@@ -8,7 +8,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { startNativeEnvironment, startReaper } from "@shop/infra";
+import { readState, startNativeEnvironment, startReaper, type NativeState } from "@shop/infra";
 import { containerEnvironment, dockerAvailable, startContainerEnvironment, type ContainerState } from "./containers";
 import { serviceDatabases, type Environment } from "./environment";
 import { nativeEnvironment } from "./native";
@@ -30,25 +30,40 @@ async function chooseKind(): Promise<"native" | "containers"> {
   return (await dockerAvailable()) ? "containers" : "native";
 }
 
+export interface EnvironmentOptions {
+  /**
+   * PostgreSQL with fsync on, as `pnpm start` runs it. Off by default: tests do not survive OS
+   * crashes anyway, and fsync off makes PostgreSQL several times faster. The saga benchmark
+   * turns it on, to measure the system as users run it.
+   */
+  durablePostgres?: boolean;
+}
+
 /** Starts a fresh environment and returns it with the path of its descriptor file. */
 export async function startEnvironment(
   progress: (line: string) => void = () => {},
+  { durablePostgres = false }: EnvironmentOptions = {},
 ): Promise<{ environment: Environment; descriptorFile: string }> {
   const kind = await chooseKind();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "checkout-saga-test-"));
   const descriptorFile = path.join(dir, "environment.json");
   let descriptor: Descriptor;
   if (kind === "native") {
-    // fsync off: tests do not survive OS crashes anyway, and it makes PostgreSQL several times faster.
     // Stopping the environment removes `dir`, descriptor included.
-    await startNativeEnvironment({ dir, databases: serviceDatabases, fastPostgres: true, progress });
+    await startNativeEnvironment({ dir, databases: serviceDatabases, fastPostgres: !durablePostgres, progress });
     startReaper(dir); // stops it if this process dies before globalTeardown
     descriptor = { kind, dir };
   } else {
-    descriptor = { kind, state: await startContainerEnvironment(progress) };
+    descriptor = { kind, state: await startContainerEnvironment(progress, { durablePostgres }) };
   }
   fs.writeFileSync(descriptorFile, JSON.stringify(descriptor, null, 2));
   return { environment: fromDescriptor(descriptor), descriptorFile };
+}
+
+/** The processes of a native environment (pids, ports, data dirs); undefined for containers. */
+export function nativeStateOf(descriptorFile: string): NativeState | undefined {
+  const descriptor = JSON.parse(fs.readFileSync(descriptorFile, "utf8")) as Descriptor;
+  return descriptor.kind === "native" ? readState(descriptor.dir) : undefined;
 }
 
 /** The environment this test run started (in globalSetup). */
