@@ -1,104 +1,149 @@
 /**
- * pnpm bench:saga — the whole system under load, measured, asserted nothing: order, inventory,
- * payment and warehouse as processes on fresh infrastructure. Two phases:
- *   1. latency: orders placed at a steady rate (BENCH_RATE, default 100/s) for BENCH_SECONDS;
- *      saga duration p50/p95/p99 = OrderConfirmed's time − OrderPlaced's time (order's history);
- *   2. throughput: BENCH_BURST orders (default 3000) placed as fast as 64 clients can; completed
- *      checkouts per second from the first placement to the last confirmation.
- * Targets (README): ≥ 300 checkouts/s; p99 ≤ 250 ms at 100/s.
+ * pnpm bench:saga — the whole system as users run it, under load, measured (nothing asserted).
+ *
+ * The system: Kafka, the schema registry and a durable PostgreSQL (fsync on, as `pnpm start`),
+ * the six services as processes on their defaults (saga deadline 30 s, LOG_LEVEL info), an SMTP
+ * sink, and a catalogue with a huge stock so the happy path is measured (saga/system.ts).
+ * The phases, each followed by a wait until every accepted order is final and the system quiet:
+ *   1. a sweep of offered rates, open loop: order i is sent at start + i/rate, whatever the answers;
+ *   2. a burst: BENCH_BURST orders from BENCH_CLIENTS clients as fast as they get answers;
+ *   3. idle: BENCH_IDLE_SECONDS of nothing, to see what the resting system costs.
+ * Per phase: accepted / refused (429, 503: never an error) / failed orders, confirmed and
+ * cancelled by reason, saga duration percentiles (order's history: final event − OrderPlaced),
+ * completed checkouts/s, and per checkout: CPU by process (/proc), PostgreSQL transactions
+ * (pg_stat_database) and Kafka requests (kafka_requests_total on every service's /metrics).
+ * Writes tests/bench/results/saga-<date>-<commit>.json; `pnpm bench:saga:summary` compares runs.
+ * The last line is for scripts:
+ *   saga-bench: checkouts_per_s=N p99_ms_at_100=N p50_ms_at_10=N idle_cpu_pct=N
+ *
+ * Knobs (environment variables):
+ *   BENCH_RATES         offered rates, orders/s, comma-separated   default 10,25,50,100,200,400
+ *   BENCH_SECONDS       seconds per rate                           default 15
+ *   BENCH_BURST         orders in the burst (0: no burst)          default 3000
+ *   BENCH_CLIENTS       concurrent clients in the burst            default 64
+ *   BENCH_IDLE_SECONDS  seconds of idle measured after the load    default 20
+ * A short run to try it: BENCH_RATES=10,50 BENCH_SECONDS=5 BENCH_BURST=300 pnpm bench:saga
  */
-import fs from "node:fs";
 import os from "node:os";
-import path from "node:path";
-import { freePort, waitFor } from "@shop/infra";
-import { environmentVariable, freshDatabase, startEnvironment, startService, type ServiceProcess } from "@shop/testkit";
+import { setTimeout as sleep } from "node:timers/promises";
+import { benchDatabases, type BenchDatabases } from "./saga/databases";
+import { headline, idleFigures, idleRates, phaseFigures, settleMs, type PhaseRecord } from "./saga/figures";
+import { burst, openLoop, type Placement } from "./saga/load";
+import { lastLine, printIdle, printPhases } from "./saga/report";
+import { flatFigures, runInfo, writeResult } from "./saga/results";
+import { outcomes, percentile, waitUntilQuiet } from "./saga/sagas";
+import { takeSnapshot, type Snapshot } from "./saga/snapshot";
+import { startSystem, type System } from "./saga/system";
 
-const rate = Number(process.env.BENCH_RATE ?? 100);
-const seconds = Number(process.env.BENCH_SECONDS ?? 20);
-const burst = Number(process.env.BENCH_BURST ?? 3000);
-const body = JSON.stringify({
-  customerId: "bench", items: [{ sku: "TSHIRT-BLK-M", quantity: 1 }], paymentMethod: "tok_visa",
-  shippingAddress: { name: "Ada", line1: "1 Main St", city: "London", postalCode: "N1", country: "GB" }, email: "ada@example.com",
-});
+const log = (line: string) => console.log(line);
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-
-async function place(orderUrl: string): Promise<string> {
-  const response = await fetch(`${orderUrl}/orders`, { method: "POST", headers: { "content-type": "application/json" }, body });
-  return ((await response.json()) as { orderId: string }).orderId;
+function readKnobs() {
+  const errors: string[] = [];
+  const read = (name: string, fallback: string, minimum: number): number[] => {
+    const raw = process.env[name] || fallback;
+    const values = raw.split(",").map((value) => Number(value.trim()));
+    if (values.some((value) => !Number.isFinite(value) || value < minimum)) errors.push(`${name}=${raw}: expected numbers ≥ ${minimum}`);
+    return values;
+  };
+  const knobs = {
+    rates: read("BENCH_RATES", "10,25,50,100,200,400", 0.1),
+    seconds: read("BENCH_SECONDS", "15", 1)[0]!,
+    burst: Math.round(read("BENCH_BURST", "3000", 0)[0]!),
+    clients: Math.round(read("BENCH_CLIENTS", "64", 1)[0]!),
+    idleSeconds: read("BENCH_IDLE_SECONDS", "20", 1)[0]!,
+  };
+  if (errors.length > 0) throw new Error(`Bad benchmark settings:\n  ${errors.join("\n  ")}`);
+  return knobs;
 }
 
-/** Waits until every order is final; returns each saga's duration in ms and the last final time. */
-async function durations(orderUrl: string, ids: string[]): Promise<{ ms: number[]; lastFinal: number }> {
-  const ms: number[] = [];
-  let lastFinal = 0;
-  for (const id of ids) {
-    const history = await waitFor(`order ${id} to be final`, async () => {
-      const order = (await (await fetch(`${orderUrl}/orders/${id}`)).json()) as { status: string; history: { eventType: string; occurredAt: string }[] };
-      return ["CONFIRMED", "CANCELLED"].includes(order.status) && order.history;
-    }, { timeoutMs: 120_000, intervalMs: 50 });
-    const at = (type: string) => Date.parse(history.find((entry) => entry.eventType === type)!.occurredAt);
-    const end = Math.max(...history.map((entry) => Date.parse(entry.occurredAt)));
-    ms.push(end - at("OrderPlaced"));
-    lastFinal = Math.max(lastFinal, end);
-  }
-  return { ms: ms.sort((a, b) => a - b), lastFinal };
+/** After a phase's last order: wait until every saga is final and the system quiet, then read what happened. */
+async function finishPhase(
+  system: System, databases: BenchDatabases, before: Snapshot, placement: Placement,
+  phase: Pick<PhaseRecord, "name" | "offeredPerS" | "clients" | "orders">,
+): Promise<PhaseRecord> {
+  const failed = Object.values(placement.failed).reduce((a, b) => a + b, 0);
+  log(`    sent in ${(placement.placingMs / 1000).toFixed(1)} s: accepted ${placement.acceptedIds.length}, refused ${placement.refused}, failed ${failed}; waiting for ${placement.acceptedIds.length} sagas to finish...`);
+  const quietAt = await waitUntilQuiet(system, databases, log);
+  const atQuiet = await takeSnapshot(system, databases);
+  const result = await outcomes(databases, placement.acceptedIds);
+  const cancelled = Object.entries(result.cancelled).map(([reason, n]) => `${reason} ${n}`);
+  log(`    all final: confirmed ${result.confirmed}, cancelled ${cancelled.length === 0 ? 0 : cancelled.join(", ")}; ` +
+    `saga p50 ${percentile(result.durationsMs, 50).toFixed(0)} ms, p99 ${percentile(result.durationsMs, 99).toFixed(0)} ms`);
+  log(`    waiting ${settleMs / 1000} s for PostgreSQL's statistics...`);
+  await sleep(settleMs);
+  const settled = await takeSnapshot(system, databases);
+  return { ...phase, placement, outcomes: result, before, atQuiet, settled, quietAt };
 }
 
 async function main(): Promise<void> {
-  console.log(`Machine: ${os.cpus()[0]?.model} × ${os.cpus().length}, Node ${process.version}. Starting infrastructure...`);
-  const { environment, descriptorFile } = await startEnvironment((line) => console.log(`  ${line}`));
-  process.env[environmentVariable] = descriptorFile; // so freshDatabase() finds this environment
-  const services: ServiceProcess[] = [];
-  // Enough stock that every order can be confirmed: the benchmark measures the happy path.
-  const catalogFile = path.join(os.tmpdir(), `bench-catalog-${process.pid}.json`);
-  fs.writeFileSync(catalogFile, JSON.stringify([{ sku: "TSHIRT-BLK-M", name: "T-shirt", price: 1999, quantity: 10_000_000 }]));
+  const knobs = readKnobs();
+  const run = runInfo();
+  log(`saga-bench: ${run.machine.cpuModel} × ${run.machine.cores}, Node ${run.node}, commit ${run.commit.slice(0, 7)}${run.dirty ? " (with uncommitted changes)" : ""}, load average ${run.machine.loadAverageAtStart.join(" ")}`);
+  log(`Rates ${knobs.rates.join(", ")} orders/s for ${knobs.seconds} s each, then ${knobs.burst} orders from ${knobs.clients} clients, then ${knobs.idleSeconds} s idle.\n`);
+
+  const system = await startSystem(log);
+  const databases = benchDatabases(system.environment);
+  const records: PhaseRecord[] = [];
+  let idle: { start: Snapshot; end: Snapshot };
+  let postgres: Record<string, string>;
+  let succeeded = false;
   try {
-    for (const name of ["order", "inventory", "payment", "warehouse"]) {
-      const database = await freshDatabase(`bench_${name}`);
-      services.push(await startService(name, await freePort(), {
-        DATABASE_URL: database.url, KAFKA_BROKERS: environment.brokers.join(","), SCHEMA_REGISTRY_URL: environment.schemaRegistryUrl,
-        LOG_LEVEL: "warn", SAGA_TIMEOUT_MS: "120000", CATALOG_FILE: catalogFile,
-      }));
-      console.log(`  ${name} ready`);
-    }
-    const orderUrl = services[0]!.url;
-    await waitFor("order to know the catalogue", async () => ((await (await fetch(`${orderUrl}/catalog`)).json()) as unknown[]).length > 0);
-    await durations(orderUrl, await Promise.all(Array.from({ length: 50 }, () => place(orderUrl)))); // warm-up
+    postgres = await databases.settings();
+    log(`PostgreSQL ${postgres.server_version}: fsync ${postgres.fsync}, synchronous_commit ${postgres.synchronous_commit}`);
+    log("\nWarm-up: 30 orders at 10/s (not measured)...");
+    const warmUp = await openLoop(system.orderUrl, 10, 3, log);
+    if (warmUp.acceptedIds.length === 0) throw new Error(`No warm-up order was accepted: ${JSON.stringify(warmUp.failed)}`);
+    await waitUntilQuiet(system, databases, log);
+    await sleep(settleMs);
+    let before = await takeSnapshot(system, databases);
 
-    console.log(`\nPhase 1: ${rate} orders/s for ${seconds} s...`);
-    const ids: Promise<string>[] = [];
-    const started = Date.now();
-    for (let i = 0; i < rate * seconds; i++) {
-      const due = started + (i * 1000) / rate;
-      if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
-      ids.push(place(orderUrl));
+    for (const rate of knobs.rates) {
+      const orders = Math.round(rate * knobs.seconds);
+      log(`\nPhase ${rate}/s: ${orders} orders over ${knobs.seconds} s, open loop...`);
+      const placement = await openLoop(system.orderUrl, rate, knobs.seconds, log);
+      records.push(await finishPhase(system, databases, before, placement, { name: `${rate}/s`, offeredPerS: rate, orders }));
+      before = records.at(-1)!.settled;
     }
-    const steady = await durations(orderUrl, await Promise.all(ids));
-    console.log(`  saga duration (OrderPlaced → final): p50 ${percentile(steady.ms, 50)} ms, p95 ${percentile(steady.ms, 95)} ms, p99 ${percentile(steady.ms, 99)} ms (${steady.ms.length} orders)`);
-
-    console.log(`\nPhase 2: ${burst} orders as fast as 64 clients can place them...`);
-    const burstIds: string[] = [];
-    const burstStart = Date.now();
-    await Promise.all(Array.from({ length: 64 }, async () => {
-      while (burstIds.length < burst) {
-        burstIds.push(""); // claim a slot before the await, so exactly `burst` orders are placed
-        burstIds[burstIds.length - 1] = await place(orderUrl);
-      }
-    }));
-    const placedIn = (Date.now() - burstStart) / 1000;
-    const done = await durations(orderUrl, burstIds);
-    const total = (done.lastFinal - burstStart) / 1000;
-    console.log(`  placed in ${placedIn.toFixed(1)} s (${(burst / placedIn).toFixed(0)}/s accepted); all final after ${total.toFixed(1)} s`);
-    console.log(`  throughput: ${(burst / total).toFixed(0)} completed checkouts/s; saga p50 ${percentile(done.ms, 50)} ms, p99 ${percentile(done.ms, 99)} ms under that load`);
+    if (knobs.burst > 0) {
+      log(`\nPhase burst: ${knobs.burst} orders from ${knobs.clients} clients...`);
+      const placement = await burst(system.orderUrl, knobs.burst, knobs.clients, log);
+      records.push(await finishPhase(system, databases, before, placement, { name: "burst", clients: knobs.clients, orders: knobs.burst }));
+      before = records.at(-1)!.settled;
+    }
+    log(`\nIdle: ${knobs.idleSeconds} s of nothing...`);
+    await sleep(knobs.idleSeconds * 1000);
+    idle = { start: before, end: await takeSnapshot(system, databases) };
+    succeeded = true;
   } finally {
-    await Promise.all(services.map((service) => service.stop()));
-    await environment.stop();
-    fs.rmSync(catalogFile, { force: true });
+    await databases.end();
+    log("\nStopping the system...");
+    await system.stop({ keepLogs: !succeeded });
   }
+
+  const services = system.services.map((service) => service.name);
+  const rates = idleRates(idle.start, idle.end);
+  const phases = records.map((record) => phaseFigures(record, rates));
+  const idleResult = idleFigures(idle.start, idle.end, services);
+  const top = headline(phases, idleResult);
+  log(`\nResults (CPU, transactions and Kafka requests per accepted order; ${os.cpus().length} cores shared by everything):`);
+  printPhases(phases, [...Object.keys(system.processes), "load generator"], log);
+  log("");
+  printIdle(idleResult, services, log);
+  const file = writeResult(run, {
+    settings: {
+      ...knobs, settleMs, sagaTimeoutMs: "service default (30000)", logLevel: "service default (info)", postgres,
+      infrastructure: system.environment.description,
+    },
+    headline: top,
+    figures: flatFigures(top, phases, idleResult),
+    phases,
+    idle: idleResult,
+  });
+  log(`\nWrote ${file}`);
+  log(lastLine(top));
 }
 
 main().catch((error: unknown) => {
-  console.error(error);
+  console.error(`\nsaga-bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   process.exitCode = 1;
 });

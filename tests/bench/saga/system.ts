@@ -1,0 +1,160 @@
+/**
+ * The whole system as `pnpm start` runs it, on fresh infrastructure of its own: Kafka, the
+ * schema registry and a durable PostgreSQL (fsync on) as native processes, an SMTP sink, and the
+ * six services as processes on their defaults (SAGA_TIMEOUT_MS 30 s, LOG_LEVEL info), except a
+ * catalogue with a huge stock so that every order can be confirmed. Each service's log goes to a
+ * file (kept when the benchmark fails). Ctrl-C at any point stops whatever has started.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { freePort, waitFor } from "@shop/infra";
+import { nativeStateOf, serviceDatabases, startEnvironment, type Environment } from "@shop/testkit";
+
+const repoRoot = path.resolve(__dirname, "..", "..", "..");
+export const sku = "BENCH-TEE";
+
+export interface ServiceRun { name: string; url: string; pid: number; logFile: string }
+
+export interface System {
+  services: ServiceRun[];
+  orderUrl: string;
+  /** Every process of the system by name: the six services, the JVMs of Kafka and the registry, PostgreSQL's postmaster (its backends are its children), the SMTP sink. */
+  processes: Record<string, number>;
+  environment: Environment;
+  /** Mails the SMTP sink has received so far. */
+  mails(): number;
+  /** Throws if a service or the SMTP sink has exited: a benchmark of a broken system measures nothing. */
+  assertRunning(): void;
+  /** Stops everything that has started; keeps the logs if `keepLogs`. Safe to call twice. */
+  stop(options?: { keepLogs?: boolean }): Promise<void>;
+}
+
+export async function startSystem(log: (line: string) => void): Promise<System> {
+  // Native only: CPU per process is read from /proc by pid, and `pnpm start` runs natively too.
+  if (process.env.SHOP_TEST_INFRA === "containers") throw new Error("bench:saga needs the native infrastructure (it reads each process's CPU from /proc); unset SHOP_TEST_INFRA.");
+  process.env.SHOP_TEST_INFRA = "native";
+  const runDir = fs.mkdtempSync(path.join(os.tmpdir(), "saga-bench-"));
+  const children: { name: string; child: ChildProcess }[] = [];
+  let environment: Environment | undefined;
+  let stopped: Promise<void> | undefined;
+
+  const stop = ({ keepLogs = false } = {}) => (stopped ??= (async () => {
+    await Promise.all(children.map(({ child }) => stopChild(child)));
+    await environment?.stop();
+    if (keepLogs) log(`Logs kept in ${runDir}`);
+    else fs.rmSync(runDir, { recursive: true, force: true });
+  })());
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopped) return log(`${signal}: still stopping...`);
+    log(`\n${signal}: stopping the services and the infrastructure...`);
+    void stop({ keepLogs: true }).finally(() => process.exit(130));
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+
+  try {
+    log("Starting Kafka, the schema registry and PostgreSQL (durable: fsync on)...");
+    const started = await startEnvironment((line) => log(`  ${line}`), { durablePostgres: true });
+    environment = started.environment;
+    const state = nativeStateOf(started.descriptorFile)!;
+
+    const sinkPort = await freePort();
+    const sink = spawnScript(path.join("tests", "bench", "saga", "smtp-sink.ts"), [String(sinkPort)], path.join(runDir, "smtp-sink.log"), { pipeStdout: true });
+    children.push({ name: "smtp-sink", child: sink });
+    let mails = 0;
+    let sinkReady = false;
+    sink.stdout!.on("data", (chunk: Buffer) => {
+      for (const line of chunk.toString().split("\n")) {
+        if (line === "mail") mails++;
+        if (line === "ready") sinkReady = true;
+      }
+    });
+    const sinkState = await waitFor("the SMTP sink to listen", () => (sink.exitCode !== null ? "exited" : sinkReady && "ready"), { timeoutMs: 30_000, intervalMs: 100 });
+    if (sinkState === "exited") throw new Error(`The SMTP sink exited during start-up:\n${tail(path.join(runDir, "smtp-sink.log"))}`);
+
+    const catalogFile = path.join(runDir, "catalog.json");
+    fs.writeFileSync(catalogFile, JSON.stringify([{ sku, name: "Benchmark T-shirt", price: 1999, quantity: 1_000_000_000 }]));
+    log("Starting the six services...");
+    const services = await Promise.all(serviceDatabases.map(async (name) => {
+      const port = await freePort();
+      const logFile = path.join(runDir, `${name}.log`);
+      const child = spawnScript(path.join("services", name, "src", "main.ts"), [], logFile, {
+        env: {
+          PORT: String(port), DATABASE_URL: environment!.databaseUrl(name), KAFKA_BROKERS: environment!.brokers.join(","),
+          SCHEMA_REGISTRY_URL: environment!.schemaRegistryUrl, SMTP_URL: `smtp://127.0.0.1:${sinkPort}`, CATALOG_FILE: catalogFile,
+        },
+      });
+      children.push({ name, child });
+      return { name, url: `http://127.0.0.1:${port}`, pid: child.pid!, logFile, child };
+    }));
+    await Promise.all(services.map(async ({ name, url, child, logFile }) => {
+      const state = await waitFor(`${name} to be ready at ${url}/health/ready`, async () => {
+        if (child.exitCode !== null) return "exited"; // stop waiting: it will not become ready
+        return (await fetch(`${url}/health/ready`).catch(() => undefined))?.ok && "ready";
+      }, { timeoutMs: 120_000, intervalMs: 250 });
+      if (state === "exited") throw new Error(`${name} exited (${child.exitCode}) during start-up:\n${tail(logFile)}`);
+      log(`  ${name} ready`);
+    }));
+    const orderUrl = services[0]!.url;
+    await waitFor("order to know the catalogue (from the catalog topic)", async () =>
+      ((await (await fetch(`${orderUrl}/catalog`)).json()) as { sku: string }[]).some((product) => product.sku === sku));
+
+    return {
+      services: services.map(({ name, url, pid, logFile }) => ({ name, url, pid, logFile })),
+      orderUrl,
+      processes: {
+        ...Object.fromEntries(services.map(({ name, pid }) => [name, pid])),
+        kafka: state.kafka.pid, registry: state.registry.pid, postgres: state.postgres.pid, "smtp sink": sink.pid!,
+      },
+      environment: environment!,
+      mails: () => mails,
+      assertRunning() {
+        if (stopped) throw new Error("stopped");
+        const gone = children.find(({ child }) => child.exitCode !== null || child.signalCode !== null);
+        if (!gone) return;
+        const logFile = path.join(runDir, `${gone.name}.log`);
+        throw new Error(`${gone.name} exited (${gone.child.signalCode ?? gone.child.exitCode}) during the benchmark${fs.existsSync(logFile) ? `:\n${tail(logFile)}` : ""}`);
+      },
+      stop,
+    };
+  } catch (error) {
+    await stop({ keepLogs: true });
+    throw error;
+  }
+}
+
+/** The variables the services read (.env.example): cleared, so that the shell running the benchmark cannot change what is measured. */
+function serviceEnvironment(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  const example = fs.readFileSync(path.join(repoRoot, ".env.example"), "utf8");
+  for (const [, name] of example.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)) delete env[name!];
+  return env;
+}
+
+/** `node --import tsx <script>`, as `pnpm start` runs a service; output (or stderr only, with pipeStdout) to `logFile`. */
+function spawnScript(script: string, args: string[], logFile: string, { env = {}, pipeStdout = false }: { env?: Record<string, string>; pipeStdout?: boolean }): ChildProcess {
+  const output = fs.openSync(logFile, "a");
+  // Its own process group, as under `pnpm start`: Ctrl-C reaches the benchmark only, which stops every process in order.
+  const child = spawn(process.execPath, ["--import", "tsx", script, ...args], {
+    cwd: repoRoot, env: { ...serviceEnvironment(), ...env }, stdio: ["ignore", pipeStdout ? "pipe" : output, output], detached: true,
+  });
+  fs.closeSync(output);
+  if (child.pid === undefined) throw new Error(`Could not start ${script}`);
+  return child;
+}
+
+/** SIGTERM, then SIGKILL if it has not exited after 20 s. */
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+function tail(file: string, lines = 30): string {
+  return fs.readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
+}
