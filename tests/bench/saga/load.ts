@@ -53,8 +53,9 @@ export async function placeOrder(orderUrl: string, idempotencyKey: string): Prom
     }
     return { outcome: "failed", why: String(response.status) };
   } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause;
-    return { outcome: "failed", why: `network: ${cause?.code ?? (error as Error).message}` };
+    // fetch wraps the socket's error (ECONNREFUSED, ECONNRESET...), sometimes one per address tried.
+    const cause = (error as { cause?: { code?: string; message?: string; errors?: { code?: string }[] } }).cause;
+    return { outcome: "failed", why: `network: ${cause?.code ?? cause?.errors?.[0]?.code ?? cause?.message ?? (error as Error).message}` };
   }
 }
 
