@@ -9,7 +9,7 @@ import { consume, type Consumer, type ConsumeOptions } from "./consumer";
 import { dlqHeaders } from "./dead-letter";
 import { RetriableError } from "./errors";
 import type { HandlerContext } from "./inbox";
-import { connectPublisher, type OutgoingMessage, type Publisher } from "./kafka";
+import { connectPublisher, groupPosition, type OutgoingMessage, type Publisher } from "./kafka";
 import { createOutbox } from "./outbox";
 import { env, freshDatabase, freshTopic, kafkaConfig, readTopic, testCodec, testSchemaIds, thing, type ThingHappened } from "./testing";
 
@@ -26,7 +26,7 @@ afterAll(() => publisher.disconnect());
 beforeEach(async () => {
   db = await freshDatabase();
   // No unique constraint on purpose: an effect applied twice shows up as two rows.
-  await db.pool.query("CREATE TABLE effects (event_id uuid NOT NULL, key text NOT NULL, sequence int NOT NULL)");
+  await db.pool.query("CREATE TABLE effects (event_id uuid NOT NULL, key text NOT NULL, sequence int NOT NULL, tx bigint NOT NULL DEFAULT txid_current())");
 });
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -34,7 +34,7 @@ afterEach(async () => {
 });
 
 const recordEffect = async (event: ThingHappened, { tx }: HandlerContext) => {
-  await tx.query("INSERT INTO effects VALUES ($1, $2, $3)", [event.eventId, event.key, event.sequence]);
+  await tx.query("INSERT INTO effects (event_id, key, sequence) VALUES ($1, $2, $3)", [event.eventId, event.key, event.sequence]);
 };
 
 async function start(topic: string, options: Partial<ConsumeOptions<ThingHappened>> = {}): Promise<Consumer> {
@@ -48,6 +48,11 @@ async function start(topic: string, options: Partial<ConsumeOptions<ThingHappene
 
 async function encoded(topic: string, event: ThingHappened, headers: Record<string, string> = {}): Promise<OutgoingMessage> {
   return { topic, key: event.key, value: await codec.encode(topic, event), headers };
+}
+
+async function committedOffset(topic: string): Promise<number> {
+  const [position] = await groupPosition(kafkaConfig("consumer-test-admin"), "consumer-test", topic);
+  return position!.next;
 }
 
 const effects = async () =>
@@ -205,4 +210,53 @@ test("when the consumer stops while an event waits for its next attempt, then st
   const second = await start(topic, { handler });
   await waitFor("the effect", () => second.status().handled === 1);
   expect(await effects()).toEqual([1]);
+});
+
+test("when one fetched batch holds a duplicate, a poison message and a failing event in the middle, then the good events commit in two transactions, each once and in order, and both bad ones are dead-lettered", async () => {
+  const topic = await freshTopic("inbox-mixed-batch", 1);
+  const [e1, e2, e3, e4, e5] = [1, 2, 3, 4, 5].map((n) => thing("k", n));
+  const poison = Buffer.from("not the wire format");
+  // One send: one record batch in the log, fetched as one batch by a consumer that starts afterwards.
+  await publisher.send([
+    await encoded(topic, e1!), await encoded(topic, e2!), await encoded(topic, e1!), { topic, key: "k", value: poison, headers: {} },
+    await encoded(topic, e3!), await encoded(topic, e4!), await encoded(topic, e5!),
+  ]);
+  const dlq = await readTopic(`${topic}.dlq`);
+  cleanups.push(() => dlq.stop());
+  let failures = 0;
+  const consumer = await start(topic, {
+    handler: async (event, context) => {
+      if (event.sequence === 3) {
+        failures++;
+        throw new TypeError("a bug in the handler"); // permanent: no retries
+      }
+      await recordEffect(event, context);
+    },
+  });
+
+  await waitFor("two dead letters", () => dlq.messages.length >= 2);
+  await waitFor("four effects", async () => (await effects()).length >= 4);
+  expect(await effects()).toEqual([1, 2, 4, 5]);
+  expect(consumer.status()).toMatchObject({ handled: 4, duplicates: 1, deadLettered: 2, retries: 0 });
+  expect(failures).toBe(1);
+  expect(dlq.messages.map((m) => m.headers[dlqHeaders.kind])).toEqual(["undecodable", "handler"]);
+  expect(dlq.messages[1]!.headers[dlqHeaders.offset]).toBe("4");
+  // Before the failing event in one transaction, after it in another: not one transaction per event.
+  const { rows } = await db.pool.query<{ tx: string; sequences: number[] }>(
+    "SELECT tx, array_agg(sequence ORDER BY sequence) AS sequences FROM effects GROUP BY tx ORDER BY min(sequence)");
+  expect(rows.map((row) => row.sequences)).toEqual([[1, 2], [4, 5]]);
+});
+
+test("when events are handled, then their offsets are committed within the commit interval, and a new consumer of the group starts after them", async () => {
+  const topic = await freshTopic("inbox-offsets", 1);
+  await publisher.send(await Promise.all([1, 2, 3].map((n) => encoded(topic, thing("k", n)))));
+  const first = await start(topic, { commitIntervalMs: 200 });
+  await waitFor("three effects", async () => (await effects()).length === 3);
+  await waitFor("the offsets to be committed", async () => (await committedOffset(topic)) === 3);
+  await first.stop();
+
+  await publisher.send([await encoded(topic, thing("k", 4))]);
+  const second = await start(topic, { commitIntervalMs: 200 });
+  await waitFor("the fourth effect", async () => (await effects()).length === 4);
+  expect(second.status()).toMatchObject({ handled: 1, duplicates: 0 }); // nothing before offset 3 came again
 });

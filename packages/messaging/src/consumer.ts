@@ -1,13 +1,20 @@
 /**
- * `consume()`: the inbox consumer. For each fetched batch (one partition), in transactions of up
- * to `transactionSize` events:
- *   1. decode and validate every message; one that cannot be decoded or is not a valid event goes
- *      to `<topic>.dlq` at once (trying again cannot fix its bytes);
- *   2. handle the rest in ONE transaction (inbox.ts); Kafka commits the offsets after it;
- *   3. if the handler fails on one event: commit the events before it, retry that event alone
- *      (transient errors, with backoff) or dead-letter it (permanent errors, retries exhausted),
- *      then go on with the events after it.
- * While the database or the registry is unavailable no message is at fault: the batch waits and
+ * `consume()`: the inbox consumer. Kafka hands over a fetched batch of one partition; the consumer
+ * takes it through named steps, in slices of up to `transactionSize` messages:
+ *   1. decode:       bytes → events, through the schema registry;
+ *   2. dead-letter:  a message that cannot be decoded, or is not a valid event, goes to
+ *                    `<topic>.dlq` at once (trying again cannot fix its bytes);
+ *   3. inbox:        the events are handled in ONE transaction that first records their ids
+ *                    (inbox.ts): duplicates are skipped, effects happen once;
+ *   4. isolate:      if the handler fails on one event, the transaction rolls back; the events
+ *                    before it are committed without it, and it is dealt with alone;
+ *   5. retry policy: a transient failure is retried alone with backoff, up to `maxAttempts`;
+ *   6. dead-letter:  a permanent failure, or a transient one that keeps failing, goes to the DLQ,
+ *                    and the partition moves on.
+ * Kafka's offsets move only past messages whose transaction committed (or that were dead-lettered),
+ * and are committed to the broker at most every `commitIntervalMs` (kafka.ts): a crash re-delivers
+ * the last moments' messages, and the inbox skips them.
+ * While the database or the registry is unavailable no message is at fault: the slice waits and
  * tries again for as long as it takes, and nothing is dead-lettered for it.
  */
 import type { Pool } from "pg";
@@ -41,6 +48,8 @@ export interface ConsumeOptions<E extends Event = Event> {
   maxWaitTimeInMs?: number;
   /** Partitions handled at once, each with its own transaction (and pool connection). */
   partitionsConsumedConcurrently?: number;
+  /** How often handled offsets are committed to Kafka (default 1000 ms; 0: after every batch). */
+  commitIntervalMs?: number;
   /** Kafka gave up for good: the service should report itself unhealthy (default: log it). */
   onFatal?: (error: unknown) => void;
 }
@@ -49,6 +58,15 @@ export interface Consumer {
   /** Finishes the transaction in flight, commits its offsets, leaves the group. */
   stop(): Promise<void>;
   status(): { handled: number; duplicates: number; deadLettered: number; retries: number };
+}
+
+/** The rest of the batch is given up: the consumer is stopping, or the partition went to another consumer. */
+class BatchAbandoned extends Error {}
+
+/** The handler failed on `entries[index]` (and the transaction rolled back). */
+interface HandlerFailure {
+  index: number;
+  error: unknown;
 }
 
 export async function consume<E extends Event = Event>(options: ConsumeOptions<E>): Promise<Consumer> {
@@ -66,86 +84,27 @@ export async function consume<E extends Event = Event>(options: ConsumeOptions<E
   const onPoolError = (error: Error) => logger.warn(errorFields(error), "idle database connection lost");
   pool.on("error", onPoolError);
 
-  /** False when the batch must be given up: stop() was called or the partition went elsewhere. */
-  async function alive(batch: Batch): Promise<boolean> {
-    if (stopping.signal.aborted || !batch.isActive()) return false;
-    return batch.heartbeat().then(() => true, () => false); // a rebalance shows up here
-  }
-
-  async function pause(attempt: number, batch: Batch, reason: unknown, message: string): Promise<boolean> {
-    logger.warn({ ...errorFields(reason), topic: batch.topic, partition: batch.partition, attempt: attempt + 1 }, message);
-    stats.retries++;
-    consumerRetries.inc();
-    await sleep(backoffDelay(attempt, backoff), stopping.signal);
-    return alive(batch);
-  }
-
-  async function transact(entries: InboxEntry<E>[]): Promise<void> {
-    const { handled, duplicates } = await handleInTransaction(pool, groupId, entries, handler, logger);
-    stats.handled += handled;
-    stats.duplicates += duplicates;
-    consumedEvents.inc({ outcome: "handled" }, handled);
-    consumedEvents.inc({ outcome: "duplicate" }, duplicates);
-  }
-
-  /** Sends to the DLQ, trying until Kafka takes them: a dead letter is never dropped. */
-  async function deadLetter(messages: OutgoingMessage[], batch: Batch): Promise<boolean> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        publisher ??= connectPublisher(kafka);
-        await (await publisher).send(messages);
-        stats.deadLettered += messages.length;
-        for (const { headers } of messages) deadLettered.inc({ kind: headers[dlqHeaders.kind] ?? "unknown" });
-        for (const { topic, headers } of messages) logger.error({ topic, ...headers }, "message dead-lettered");
-        return true;
-      } catch (error) {
-        void publisher?.then((p) => p.disconnect()).catch(() => {});
-        publisher = undefined;
-        if (!(await pause(attempt, batch, error, "cannot publish to the dead letter topic; retrying"))) return false;
+  /** Kafka's callback: takes the batch through the steps; returns how many messages, from the first, are done. */
+  async function onBatch(batch: Batch): Promise<number> {
+    let done = 0;
+    try {
+      for (let start = 0; start < batch.messages.length; start += transactionSize) {
+        if (start > 0) await stillOurs(batch);
+        const messages = batch.messages.slice(start, start + transactionSize);
+        const { entries, rejected } = await decode(messages, batch); // 1
+        await deadLetter(rejected, batch); // 2
+        await handle(entries, batch); // 3 to 6
+        done += messages.length;
       }
+    } catch (error) {
+      if (!(error instanceof BatchAbandoned)) throw error;
     }
+    reportLag(batch, done);
+    return done;
   }
 
-  async function handleAll(entries: InboxEntry<E>[], batch: Batch): Promise<boolean> {
-    for (let attempt = 0; entries.length > 0; attempt++) {
-      try {
-        await transact(entries);
-        return true;
-      } catch (error) {
-        const cause = error instanceof HandlerFailed ? error.cause : error;
-        if (error instanceof HandlerFailed && classifyError(cause) !== "unavailable") {
-          const { index } = error; // isolate the failing event; the ones before it are fine
-          return (await handleAll(entries.slice(0, index), batch)) && (await handleOne(entries[index]!, cause, batch))
-            && (await handleAll(entries.slice(index + 1), batch));
-        }
-        if (!(await pause(attempt, batch, cause, "inbox transaction failed, no event at fault; retrying"))) return false;
-      }
-    }
-    return true;
-  }
-
-  async function handleOne(entry: InboxEntry<E>, firstError: unknown, batch: Batch): Promise<boolean> {
-    const { eventId, eventType } = entry.event;
-    let error = firstError;
-    for (let attempt = 0, failures = 1; ; attempt++) {
-      const kind = classifyError(error);
-      if (kind === "permanent") return deadLetter([deadLetterMessage(entry.message, "handler", error, groupId)], batch);
-      if (kind === "transient" && failures >= maxAttempts) {
-        return deadLetter([deadLetterMessage(entry.message, "retries-exhausted", error, groupId)], batch);
-      }
-      if (!(await pause(attempt, batch, error, `handler failed on ${eventType} ${eventId}; retrying`))) return false;
-      try {
-        await transact([entry]);
-        return true;
-      } catch (next) {
-        error = next instanceof HandlerFailed ? next.cause : next;
-        if (classifyError(error) === "transient") failures++;
-      }
-    }
-  }
-
-  /** Decodes the messages, dead-letters those that cannot be events, handles the rest; false if given up. */
-  async function handleMessages(messages: IncomingMessage[], batch: Batch): Promise<boolean> {
+  /** Step 1: every message decoded into an event, or rejected with the reason. Waits while the registry is unreachable. */
+  async function decode(messages: IncomingMessage[], batch: Batch): Promise<{ entries: InboxEntry<E>[]; rejected: OutgoingMessage[] }> {
     const entries: InboxEntry<E>[] = [];
     const rejected: OutgoingMessage[] = [];
     for (let i = 0, attempt = 0; i < messages.length; ) {
@@ -156,30 +115,125 @@ export async function consume<E extends Event = Event>(options: ConsumeOptions<E
         else rejected.push(deadLetterMessage(message, result.kind, result.error, groupId));
         i++;
       } catch (error) {
-        if (!(await pause(attempt++, batch, error, "cannot reach the schema registry; retrying"))) return false;
+        await waitBeforeRetry(attempt++, batch, error, "cannot reach the schema registry; retrying");
       }
     }
-    // Rejected messages go first: their order relative to the others cannot matter, they are never handled.
-    if (rejected.length > 0 && !(await deadLetter(rejected, batch))) return false;
-    return handleAll(entries, batch);
+    return { entries, rejected };
   }
 
-  async function onBatch(batch: Batch): Promise<number> {
-    let done = 0;
-    for (let start = 0; start < batch.messages.length; start += transactionSize) {
-      const messages = batch.messages.slice(start, start + transactionSize);
-      if (!(await handleMessages(messages, batch))) break;
-      done += messages.length;
-      if (done < batch.messages.length && !(await alive(batch))) break;
+  /** Steps 2 and 6: sends to the DLQ, trying until Kafka takes them: a dead letter is never dropped. */
+  async function deadLetter(messages: OutgoingMessage[], batch: Batch): Promise<void> {
+    if (messages.length === 0) return;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        publisher ??= connectPublisher(kafka);
+        await (await publisher).send(messages);
+        break;
+      } catch (error) {
+        void publisher?.then((p) => p.disconnect()).catch(() => {});
+        publisher = undefined;
+        await waitBeforeRetry(attempt, batch, error, "cannot publish to the dead letter topic; retrying");
+      }
     }
+    stats.deadLettered += messages.length;
+    for (const { topic, headers } of messages) {
+      deadLettered.inc({ kind: headers[dlqHeaders.kind] ?? "unknown" });
+      logger.error({ topic, ...headers }, "message dead-lettered");
+    }
+  }
+
+  /**
+   * Steps 3 and 4: the events in as few transactions as possible. `take` is how many of the
+   * pending events go into the next transaction: all of them, until the handler fails on one.
+   * Then the events before it are committed without it, and the failing event, now first, is
+   * handed to the retry policy alone (take = 0) with the error it failed with.
+   */
+  async function handle(entries: InboxEntry<E>[], batch: Batch): Promise<void> {
+    let pending = entries;
+    let take = pending.length;
+    let failedWith: { error: unknown } | undefined; // why pending[take] failed, once it has
+    while (pending.length > 0) {
+      if (take === 0) {
+        await retryAlone(pending[0]!, failedWith!.error, batch);
+        failedWith = undefined;
+        pending = pending.slice(1);
+        take = pending.length;
+        continue;
+      }
+      const failure = await transact(pending.slice(0, take), batch);
+      if (failure) {
+        take = failure.index; // rolled back: next, the events before the failing one
+        failedWith = failure;
+        continue;
+      }
+      pending = pending.slice(take);
+      take = failedWith ? 0 : pending.length;
+    }
+  }
+
+  /**
+   * Step 5, the retry policy for one event whose handler failed: a permanent error goes to the
+   * DLQ at once; a transient one is retried alone, with backoff, until it commits or has failed
+   * `maxAttempts` times, then goes to the DLQ.
+   */
+  async function retryAlone(entry: InboxEntry<E>, firstError: unknown, batch: Batch): Promise<void> {
+    let error = firstError;
+    for (let failures = 1; ; failures++) {
+      if (classifyError(error) === "permanent") return deadLetter([deadLetterMessage(entry.message, "handler", error, groupId)], batch);
+      if (failures >= maxAttempts) return deadLetter([deadLetterMessage(entry.message, "retries-exhausted", error, groupId)], batch);
+      const { eventType, eventId } = entry.event;
+      await waitBeforeRetry(failures - 1, batch, error, `handler failed on ${eventType} ${eventId}; retrying`);
+      const failure = await transact([entry], batch);
+      if (!failure) return;
+      error = failure.error;
+    }
+  }
+
+  /**
+   * One inbox transaction (inbox.ts): resolves when it committed, or with the handler's failure.
+   * While no event is at fault (the database is down), waits and tries again, however long it takes.
+   */
+  async function transact(entries: InboxEntry<E>[], batch: Batch): Promise<HandlerFailure | undefined> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const { handled, duplicates } = await handleInTransaction(pool, groupId, entries, handler, logger);
+        stats.handled += handled;
+        stats.duplicates += duplicates;
+        consumedEvents.inc({ outcome: "handled" }, handled);
+        consumedEvents.inc({ outcome: "duplicate" }, duplicates);
+        return undefined;
+      } catch (error) {
+        const cause = error instanceof HandlerFailed ? error.cause : error;
+        if (error instanceof HandlerFailed && classifyError(cause) !== "unavailable") return { index: error.index, error: cause };
+        await waitBeforeRetry(attempt, batch, cause, "inbox transaction failed, no event at fault; retrying");
+      }
+    }
+  }
+
+  /** Backs off before the next attempt; throws BatchAbandoned if the batch must be given up meanwhile. */
+  async function waitBeforeRetry(attempt: number, batch: Batch, reason: unknown, message: string): Promise<void> {
+    logger.warn({ ...errorFields(reason), topic: batch.topic, partition: batch.partition, attempt: attempt + 1 }, message);
+    stats.retries++;
+    consumerRetries.inc();
+    await sleep(backoffDelay(attempt, backoff), stopping.signal);
+    await stillOurs(batch);
+  }
+
+  /** Throws BatchAbandoned once stop() was called or the partition was taken away (a rebalance shows up in the heartbeat). */
+  async function stillOurs(batch: Batch): Promise<void> {
+    const ours = !stopping.signal.aborted && batch.isActive() && (await batch.heartbeat().then(() => true, () => false));
+    if (!ours) throw new BatchAbandoned();
+  }
+
+  function reportLag(batch: Batch, done: number): void {
     const next = done > 0 ? Number(batch.messages[done - 1]!.offset) + 1 : Number(batch.messages[0]?.offset ?? batch.highWatermark);
     consumerLag.set({ topic: batch.topic, partition: String(batch.partition) }, Math.max(0, Number(batch.highWatermark) - next));
-    return done; // Kafka commits the offsets of these, now that their transactions have committed
   }
 
   const subscription = await subscribe({
     ...kafka, groupId, topics, onBatch, fromBeginning: options.fromBeginning ?? true,
     maxWaitTimeInMs: options.maxWaitTimeInMs, partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
+    commitIntervalMs: options.commitIntervalMs,
     onFatal: options.onFatal ?? ((error) => logger.error(errorFields(error), "the Kafka consumer stopped for good")),
   });
   return {
