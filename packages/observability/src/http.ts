@@ -1,8 +1,9 @@
 /**
- * What every service's HTTP API has besides its own routes: health, metrics, and one error
- * handler that answers bad input with 400 naming the field and hides internals behind 500.
+ * What every service's HTTP API has besides its own routes: health, metrics, one error handler
+ * that answers bad input with 400 naming the field and hides internals behind 500, and Fastify's
+ * per-request log lines kept at debug.
  */
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from "fastify";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import { metricsResponse } from "./metrics";
 
@@ -22,12 +23,33 @@ export interface AppOptions {
 /** A Fastify app with the service's logger, the error handler, health and metrics; the service adds its routes. */
 export function createApp({ logger, readiness = {}, isClientError }: AppOptions): FastifyInstance {
   // pino's Logger is what Fastify logs with; the cast keeps Fastify's default generic types for the app.
-  // Requests are logged, except health checks and scrapes: they come every few seconds and say nothing.
-  const logController = new LogController({ disableRequestLogging: (request) => /^\/(health|metrics)/.test(request.url) });
+  // Health checks and scrapes are never logged: they come every few seconds and say nothing.
+  const logController = new RequestLogsAtDebug({ disableRequestLogging: (request) => /^\/(health|metrics)/.test(request.url) });
   const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, logController });
   setErrorHandler(app, isClientError);
   addOperationalRoutes(app, readiness);
   return app;
+}
+
+/**
+ * Fastify's per-request lines ("incoming request", "request completed", "Route ... not found") at
+ * debug rather than info: at the default level a request formats and writes no line. Failures
+ * keep their levels (a request that errored, and the error handler's "request failed", log errors).
+ */
+class RequestLogsAtDebug extends LogController {
+  override incomingRequest(request: FastifyRequest): void {
+    if (!this.isLogDisabled(request)) request.log.debug({ req: request }, "incoming request");
+  }
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    if (this.isLogDisabled(request)) return;
+    if (error) reply.log.error({ res: reply, err: error, responseTime: reply.elapsedTime }, "request errored");
+    else reply.log.debug({ res: reply, responseTime: reply.elapsedTime }, "request completed");
+  }
+
+  override routeNotFound(request: FastifyRequest): void {
+    if (!this.isLogDisabled(request)) request.log.debug(`Route ${request.method}:${request.url} not found`);
+  }
 }
 
 function addOperationalRoutes(app: FastifyInstance, checks: Record<string, ReadinessCheck>): void {

@@ -135,7 +135,7 @@ export async function sendOnce(deps: EmailsDeps, mail: Mail, causedBy: { eventId
     const event = newEvent("EmailSent", { orderId, kind, messageId: accepted }, { producer: "email", causedBy });
     await outbox.add(tx, event, { topic: topics.notifications, key: orderId });
   });
-  logger.info(fields, "mail sent");
+  logger.debug(fields, "mail sent"); // per mail: debug; the outcome is in emails_total and GET /emails
   emailsTotal.inc({ kind, outcome: "sent" });
   return "sent";
 }
