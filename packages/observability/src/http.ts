@@ -1,9 +1,11 @@
 /**
  * What every service's HTTP API has besides its own routes: health, metrics, one error handler
- * that answers bad input with 400 naming the field and hides internals behind 500, and Fastify's
- * per-request log lines kept at debug.
+ * that answers bad input with 400 naming the field and hides internals behind 500, each handler
+ * run in its request's trace, and Fastify's per-request log lines kept at debug.
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import { randomBytes } from "node:crypto";
+import { context, propagation, ROOT_CONTEXT, trace, TraceFlags, type Context } from "@opentelemetry/api";
 import type { Logger } from "pino";
 import { metricsResponse } from "./metrics";
 
@@ -26,29 +28,73 @@ export function createApp({ logger, readiness = {}, isClientError }: AppOptions)
   // Health checks and scrapes are never logged: they come every few seconds and say nothing.
   const logController = new RequestLogsAtDebug({ disableRequestLogging: (request) => /^\/(health|metrics)/.test(request.url) });
   const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, logController });
+  continueEachRequestsTrace(app);
   setErrorHandler(app, isClientError);
   addOperationalRoutes(app, readiness);
   return app;
 }
 
 /**
+ * Runs each handler in its request's trace, so the handler's log lines carry traceId and the
+ * events it writes carry traceparent. Entered just before the handler rather than when the
+ * request arrives: that spares binding the request's and response's event listeners to the
+ * context, which cost more than the rest of tracing (docs/decisions/010-tracing-cost.md).
+ */
+function continueEachRequestsTrace(app: FastifyInstance): void {
+  app.addHook("preHandler", (request, _reply, done) => {
+    if (trace.getSpan(context.active())) return done(); // the HTTP instrumentation's (telemetry.ts, exporting)
+    context.with(traceContextOf(request), done);
+  });
+}
+
+const traceContexts = new WeakMap<FastifyRequest, Context>();
+
+/**
+ * The request's trace context, the same for the handler and Fastify's request lines: the HTTP
+ * instrumentation's when it runs; otherwise the client's traceparent continued, or a new trace id,
+ * in a span that carries the ids and records nothing.
+ */
+function traceContextOf(request: FastifyRequest): Context {
+  let found = traceContexts.get(request);
+  if (!found) {
+    if (trace.getSpan(context.active())) {
+      found = context.active();
+    } else {
+      const parent = propagation.extract(ROOT_CONTEXT, request.headers);
+      const traceId = trace.getSpanContext(parent)?.traceId ?? randomBytes(16).toString("hex");
+      found = trace.setSpan(parent, trace.wrapSpanContext({ traceId, spanId: randomBytes(8).toString("hex"), traceFlags: TraceFlags.NONE }));
+    }
+    traceContexts.set(request, found);
+  }
+  return found;
+}
+
+/**
  * Fastify's per-request lines ("incoming request", "request completed", "Route ... not found") at
  * debug rather than info: at the default level a request formats and writes no line. Failures
  * keep their levels (a request that errored, and the error handler's "request failed", log errors).
+ * The lines carry the request's traceId, like the handler's.
  */
 class RequestLogsAtDebug extends LogController {
   override incomingRequest(request: FastifyRequest): void {
-    if (!this.isLogDisabled(request)) request.log.debug({ req: request }, "incoming request");
+    if (this.logs(request)) context.with(traceContextOf(request), () => request.log.debug({ req: request }, "incoming request"));
   }
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
-    if (this.isLogDisabled(request)) return;
-    if (error) reply.log.error({ res: reply, err: error, responseTime: reply.elapsedTime }, "request errored");
-    else reply.log.debug({ res: reply, responseTime: reply.elapsedTime }, "request completed");
+    if (error && !this.isLogDisabled(request)) {
+      context.with(traceContextOf(request), () => reply.log.error({ res: reply, err: error, responseTime: reply.elapsedTime }, "request errored"));
+    } else if (this.logs(request)) {
+      context.with(traceContextOf(request), () => reply.log.debug({ res: reply, responseTime: reply.elapsedTime }, "request completed"));
+    }
   }
 
   override routeNotFound(request: FastifyRequest): void {
-    if (!this.isLogDisabled(request)) request.log.debug(`Route ${request.method}:${request.url} not found`);
+    if (this.logs(request)) request.log.debug(`Route ${request.method}:${request.url} not found`);
+  }
+
+  /** Whether a debug line of this request is written; checked first, so nothing is prepared for a line that is not. */
+  private logs(request: FastifyRequest): boolean {
+    return (request.log as Logger).isLevelEnabled("debug") && !this.isLogDisabled(request);
   }
 }
 
