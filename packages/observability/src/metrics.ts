@@ -7,7 +7,10 @@ import { collectDefaultMetrics, register } from "prom-client";
  */
 export function startMetrics(service: string): void {
   register.setDefaultLabels({ service });
-  collectDefaultMetrics();
+  // The event-loop lag histogram samples with a libuv timer at this precision. prom-client's 10 ms
+  // default wakes an idle process 100 times a second: an otherwise idle Node process with default
+  // metrics used 1.05 % of a core at 10 ms, 0.37 % at 100 ms (pidstat, 30 s; decision record 008).
+  collectDefaultMetrics({ eventLoopMonitoringPrecision: 100 });
 }
 
 /** The body and content type of GET /metrics (Prometheus text format). */
