@@ -53,11 +53,12 @@ export async function recordProduct(tx: Db, sku: string, price: number, at: stri
     [sku, price, at]);
 }
 
-export async function countEvent(tx: Db, eventType: string): Promise<void> {
+/** One more event of this type from this partition (one row per partition: see migrations/002). */
+export async function countEvent(tx: Db, eventType: string, topic: string, partition: number): Promise<void> {
   await tx.query(
-    `INSERT INTO event_counts (event_type, count) VALUES ($1, 1)
-     ON CONFLICT (event_type) DO UPDATE SET count = event_counts.count + 1`,
-    [eventType]);
+    `INSERT INTO event_counts (event_type, topic, partition, count) VALUES ($1, $2, $3, 1)
+     ON CONFLICT (event_type, topic, partition) DO UPDATE SET count = event_counts.count + 1`,
+    [eventType, topic, partition]);
 }
 
 /** The KPIs as the database computes them, in one statement: one snapshot, so they agree with each other. */
@@ -85,7 +86,8 @@ export async function readKpis(db: Db): Promise<KpiRow> {
       (SELECT count(*)::int FROM products) AS products,
       (SELECT percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY saga_duration_ms)
          FROM orders WHERE saga_duration_ms IS NOT NULL) AS percentiles,
-      (SELECT coalesce(json_object_agg(event_type, count), '{}') FROM event_counts) AS events`);
+      (SELECT coalesce(json_object_agg(event_type, count), '{}')
+         FROM (SELECT event_type, sum(count)::bigint AS count FROM event_counts GROUP BY event_type) AS by_type) AS events`);
   return rows[0]!;
 }
 

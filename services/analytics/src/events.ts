@@ -24,7 +24,7 @@ const handlers: Handlers = {
 };
 
 export async function handleEvent(event: ShopEvent, context: HandlerContext): Promise<void> {
-  if (event.eventType !== "ProductListed") await db.countEvent(context.tx, event.eventType);
+  if (event.eventType !== "ProductListed") await db.countEvent(context.tx, event.eventType, context.topic, context.partition);
   const handle = handlers[event.eventType] as ((event: ShopEvent, context: HandlerContext) => Promise<unknown>) | undefined;
   await handle?.(event, context);
 }
