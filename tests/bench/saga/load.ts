@@ -13,7 +13,7 @@ import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ownCpuMs } from "./cpu";
-import { sku } from "./system";
+import { skus } from "./system";
 
 export type Attempt = { outcome: "accepted"; orderId: string } | { outcome: "refused"; retryAfterS: number } | { outcome: "failed"; why: string };
 
@@ -33,16 +33,22 @@ export interface Placement {
   maxLateMs: number;
 }
 
-const body = JSON.stringify({
-  customerId: "bench", items: [{ sku, quantity: 1 }], paymentMethod: "tok_visa",
-  shippingAddress: { name: "Ada", line1: "1 Main St", city: "London", postalCode: "N1", country: "GB" }, email: "ada@example.com",
-});
+/** An order's body: one unit of a product picked by its idempotency key, so a retry sends the same order. */
+function orderBody(idempotencyKey: string): string {
+  let hash = 0;
+  for (const char of idempotencyKey) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+  const sku = skus[hash % skus.length]!;
+  return JSON.stringify({
+    customerId: "bench", items: [{ sku, quantity: 1 }], paymentMethod: "tok_visa",
+    shippingAddress: { name: "Ada", line1: "1 Main St", city: "London", postalCode: "N1", country: "GB" }, email: "ada@example.com",
+  });
+}
 const maxAttemptsPerOrder = 30;
 
 export async function placeOrder(orderUrl: string, idempotencyKey: string): Promise<Attempt> {
   try {
     const response = await fetch(`${orderUrl}/orders`, {
-      method: "POST", body, headers: { "content-type": "application/json", "idempotency-key": idempotencyKey },
+      method: "POST", body: orderBody(idempotencyKey), headers: { "content-type": "application/json", "idempotency-key": idempotencyKey },
       signal: AbortSignal.timeout(60_000),
     });
     const text = await response.text(); // read to the end: frees the connection for the next order

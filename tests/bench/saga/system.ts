@@ -13,7 +13,12 @@ import { freePort, waitFor } from "@shop/infra";
 import { nativeStateOf, serviceDatabases, startEnvironment, type Environment } from "@shop/testkit";
 
 const repoRoot = path.resolve(__dirname, "..", "..", "..");
-export const sku = "BENCH-TEE";
+/**
+ * The shop's catalogue: 100 products; each order buys one of them (picked by its idempotency key). A shop's orders
+ * spread over its products; all orders for one product would measure one hot stock row instead,
+ * whose updates every concurrent inventory transaction waits for (README, Performance).
+ */
+export const skus = Array.from({ length: 100 }, (_, i) => `BENCH-${String(i + 1).padStart(3, "0")}`);
 
 export interface ServiceRun { name: string; url: string; pid: number; logFile: string }
 
@@ -75,7 +80,7 @@ export async function startSystem(log: (line: string) => void): Promise<System> 
     if (sinkState === "exited") throw new Error(`The SMTP sink exited during start-up:\n${tail(path.join(runDir, "smtp-sink.log"))}`);
 
     const catalogFile = path.join(runDir, "catalog.json");
-    fs.writeFileSync(catalogFile, JSON.stringify([{ sku, name: "Benchmark T-shirt", price: 1999, quantity: 1_000_000_000 }]));
+    fs.writeFileSync(catalogFile, JSON.stringify(skus.map((sku, i) => ({ sku, name: `Benchmark product ${i + 1}`, price: 1999, quantity: 1_000_000_000 }))));
     log("Starting the six services...");
     const services = await Promise.all(serviceDatabases.map(async (name) => {
       const port = await freePort();
@@ -99,7 +104,7 @@ export async function startSystem(log: (line: string) => void): Promise<System> 
     }));
     const orderUrl = services[0]!.url;
     await waitFor("order to know the catalogue (from the catalog topic)", async () =>
-      ((await (await fetch(`${orderUrl}/catalog`)).json()) as { sku: string }[]).some((product) => product.sku === sku));
+      ((await (await fetch(`${orderUrl}/catalog`)).json()) as { sku: string }[]).length === skus.length);
 
     return {
       services: services.map(({ name, url, pid, logFile }) => ({ name, url, pid, logFile })),
