@@ -2,7 +2,7 @@
 // answers GET /kpis; it publishes nothing. `pnpm --filter @shop/analytics rebuild` replays it.
 // Reading order: main.ts (wiring) → events.ts (what each event does) → db.ts (SQL) →
 // migrations/ → kpis.ts (the KPIs) → http.ts (API) → rebuild.ts (the rebuild command).
-import { telemetry } from "./telemetry"; // first: it instruments http and pg as they load
+import { telemetry } from "./telemetry"; // first: with an exporter set, it instruments http and pg as they load
 import { Pool } from "pg";
 import { createLogger, exitOnStartupError, onShutdown, startMetrics } from "@shop/observability";
 import { allTopics, registerSchemas } from "@shop/contracts";

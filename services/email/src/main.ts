@@ -3,7 +3,7 @@
 // Reading order: main.ts (wiring) → events.ts (what each event does) → emails.ts (the mails and
 // the at-most-once protocol) → smtp.ts (sending, and what a failure means) → db.ts (SQL) →
 // migrations/ → http.ts (API).
-import { telemetry } from "./telemetry"; // first: it instruments http and pg as they load
+import { telemetry } from "./telemetry"; // first: with an exporter set, it instruments http and pg as they load
 import path from "node:path";
 import { Pool } from "pg";
 import { createLogger, exitOnStartupError, onShutdown, startMetrics } from "@shop/observability";

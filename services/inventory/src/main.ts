@@ -2,7 +2,7 @@
 // all-or-nothing, and releases (compensation) or commits (sale) the reservation as the saga ends.
 // Reading order: main.ts (wiring) → http.ts (API) → events.ts (what each event does) →
 // stock.ts (the business) → db.ts (SQL) → migrations/.
-import { telemetry } from "./telemetry"; // first: it instruments http and pg as they load
+import { telemetry } from "./telemetry"; // first: with an exporter set, it instruments http and pg as they load
 import path from "node:path";
 import { Pool } from "pg";
 import { createLogger, exitOnStartupError, onShutdown, startMetrics } from "@shop/observability";

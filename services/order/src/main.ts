@@ -2,7 +2,7 @@
 // PENDING to CONFIRMED or CANCELLED as the other services' facts arrive.
 // Reading order: main.ts (wiring) → http.ts (API) → orders.ts (the business) → order-saga.ts
 // (the state table) → events.ts (what each event does) → db.ts (SQL) → migrations/.
-import { telemetry } from "./telemetry"; // first: it instruments http and pg as they load
+import { telemetry } from "./telemetry"; // first: with an exporter set, it instruments http and pg as they load
 import path from "node:path";
 import { Pool } from "pg";
 import { createLogger, exitOnStartupError, onShutdown, startMetrics } from "@shop/observability";

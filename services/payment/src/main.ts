@@ -2,7 +2,7 @@
 // reserved, and refunds it when shipping fails or the order is cancelled.
 // Reading order: main.ts (wiring) → events.ts (what each event does) → payments.ts (the
 // business) → provider.ts (the simulated provider) → db.ts (SQL) → migrations/ → http.ts (API).
-import { telemetry } from "./telemetry"; // first: it instruments http and pg as they load
+import { telemetry } from "./telemetry"; // first: with an exporter set, it instruments http and pg as they load
 import path from "node:path";
 import { Pool } from "pg";
 import { createLogger, exitOnStartupError, onShutdown, startMetrics } from "@shop/observability";
