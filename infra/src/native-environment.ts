@@ -7,7 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { kafkaVersion, resolveKafkaClasspath, startKafka, stopKafka } from "./kafka";
 import { assertPortFree, freePort } from "./ports";
-import { startPostgres, stopPostgres, postgresUrl, findPostgresBinaries } from "./postgres";
+import { startPostgres, stopPostgres, postgresUrl, findPostgresBinaries, postgresDataDir } from "./postgres";
 import { isAlive } from "./processes";
 import { prefixed, silent, type Progress } from "./progress";
 import { installSchemaRegistry, schemaRegistryVersion, startSchemaRegistry, stopSchemaRegistry } from "./schema-registry";
@@ -76,7 +76,7 @@ export async function startNativeEnvironment(options: StartOptions): Promise<Nat
   };
   const registry = { port: ports.registry, version: schemaRegistryVersion, logFile: path.join(options.dir, "schema-registry.log") };
   const postgres = {
-    port: ports.postgres, dataDir: path.join(options.dir, "postgres"), logFile: path.join(options.dir, "postgres.log"),
+    port: ports.postgres, dataDir: postgresDataDir(options.dir), logFile: path.join(options.dir, "postgres.log"),
     databases: [...options.databases], fast: options.fastPostgres ?? false,
   };
 
@@ -99,7 +99,9 @@ export async function startNativeEnvironment(options: StartOptions): Promise<Nat
     const reasons = started.flatMap((s, i) =>
       s.status === "rejected" ? [`${["Kafka", "Schema registry", "PostgreSQL"][i]}: ${(s.reason as Error).message}`] : [],
     );
-    fs.rmSync(options.dir, { recursive: true, force: true }); // nothing half-started is left for the next run
+    // Nothing half-started is left for the next run.
+    fs.rmSync(options.dir, { recursive: true, force: true });
+    fs.rmSync(postgres.dataDir, { recursive: true, force: true });
     throw new Error(`Could not start the infrastructure:\n${reasons.join("\n\n")}`);
   }
   const state: NativeState = {
@@ -142,6 +144,7 @@ export async function stopNativeEnvironment(dir: string): Promise<void> {
   const state = readState(dir);
   if (state) {
     await Promise.all([stopKafka(state.kafka.pid), stopSchemaRegistry(state.registry.pid), stopPostgres(state.postgres.pid)]);
+    fs.rmSync(state.postgres.dataDir, { recursive: true, force: true }); // may live outside `dir` (see postgresDataDir)
   }
   fs.rmSync(dir, { recursive: true, force: true });
 }

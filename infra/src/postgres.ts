@@ -4,6 +4,7 @@
  * running PostgreSQL: a new user's machine may have none, and tests must not share state.
  */
 import { execFileSync, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { Client } from "pg";
@@ -63,7 +64,7 @@ export function findPostgresBinaries(): PostgresBinaries {
  * PostgreSQL refuses to run as root. When we are root (CI here), the cluster runs as the
  * `postgres` user (or `nobody`), and its data dir is handed over to that user.
  */
-function unprivilegedUser(): { uid: number; gid: number; name: string } | undefined {
+export function unprivilegedUser(): { uid: number; gid: number; name: string } | undefined {
   if (process.getuid?.() !== 0) return undefined;
   for (const name of ["postgres", "nobody"]) {
     const uid = spawnSync("id", ["-u", name], { encoding: "utf8" });
@@ -73,6 +74,38 @@ function unprivilegedUser(): { uid: number; gid: number; name: string } | undefi
     }
   }
   throw new Error("Running as root, but there is no `postgres` or `nobody` user to run PostgreSQL as. Create one (useradd postgres).");
+}
+
+/**
+ * Where an environment in `environmentDir` keeps PostgreSQL's data: normally `<environmentDir>/postgres`.
+ * As root, PostgreSQL runs as another user, and that user must be able to pass through every folder
+ * above its data dir. A clone inside a folder only its owner may enter (`mktemp -d`, `/root`) does not
+ * allow that, and we will not open the user's folder up; then the data lives in
+ * `/var/tmp/checkout-saga-postgres-<hash of environmentDir>` (kept across reboots, like `.cache`).
+ * The environment's state.json records the choice, and stopping the environment removes it.
+ */
+export function postgresDataDir(environmentDir: string): string {
+  const inside = path.join(environmentDir, "postgres");
+  const user = unprivilegedUser();
+  if (!user || canPassThrough(user, path.dirname(inside))) return inside;
+  const hash = createHash("sha256").update(path.resolve(environmentDir)).digest("hex").slice(0, 12);
+  return path.join("/var/tmp", `checkout-saga-postgres-${hash}`);
+}
+
+/** True when `user` may enter every existing folder on the way to `dir` (the x bit that applies to it). */
+export function canPassThrough(user: { uid: number; gid: number }, dir: string): boolean {
+  const folders: string[] = [];
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    folders.push(d);
+    if (path.dirname(d) === d) break;
+  }
+  return folders.every((folder) => {
+    if (!fs.existsSync(folder)) return true; // created later by us, with mode 0755
+    const { uid, gid, mode } = fs.statSync(folder);
+    if (uid === user.uid) return (mode & 0o100) !== 0;
+    if (gid === user.gid) return (mode & 0o010) !== 0;
+    return (mode & 0o001) !== 0;
+  });
 }
 
 export async function startPostgres(options: PostgresOptions): Promise<{ pid: number; version: string }> {
