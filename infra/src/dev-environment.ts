@@ -52,6 +52,8 @@ export function describe(state: NativeState): string {
   return [
     ...rows.map(([name, up, address]) => `  ${name.padEnd(24)} ${(up ? "running" : "STOPPED").padEnd(8)} ${address}`),
     `  Logs and data: ${state.dir}`,
+    // As root in a folder PostgreSQL's user cannot enter, its data lives elsewhere (postgresDataDir).
+    ...(path.dirname(state.postgres.dataDir) === state.dir ? [] : [`  PostgreSQL data: ${state.postgres.dataDir}`]),
   ].join("\n");
 }
 
