@@ -77,6 +77,9 @@ export async function startSagaSystem(catalog: Product[], { sagaTimeoutMs = 10_0
     services[name] = await startService(name, await freePort(), {
       DATABASE_URL: database.url, KAFKA_BROKERS: env.brokers.join(","), SCHEMA_REGISTRY_URL: env.schemaRegistryUrl,
       CATALOG_FILE: catalogFile, SAGA_TIMEOUT_MS: String(sagaTimeoutMs), DEADLINE_CHECK_MS: "200", LOG_LEVEL: "warn",
+      // Fault tests hold orders in flight on purpose (a stopped service); load shedding, which would
+      // then refuse the next orders, has its own tests (services/order/src/load-shedding.test.ts).
+      MAX_OLDEST_SAGA_MS: "0",
     });
   }));
 

@@ -6,9 +6,11 @@ const configSchema = Type.Object({
   ...infrastructureConfig(),
   SAGA_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 30_000, description: "an order still in flight this long after it was placed is cancelled (reason timeout)" }),
   DEADLINE_CHECK_MS: Type.Integer({ minimum: 10, default: 1_000, description: "how often overdue orders are looked for" }),
-  // 500: at the capacity pnpm bench:saga measured (~50 checkouts/s) a full shop finishes what it
-  // took in 500 / 50 = 10 s (Little's law), a third of SAGA_TIMEOUT_MS; a normal load (100/s, p99
-  // 250 ms) keeps ~25 in flight, far below. See load-shedding.ts and docs/decisions/009-shed-load-at-the-door.md.
+  // 10 s, a third of SAGA_TIMEOUT_MS: a new order waits about as long as the oldest in flight, so
+  // what the door lets in finishes well before its deadline, whatever this machine's capacity.
+  // See load-shedding.ts and docs/decisions/009-shed-load-at-the-door.md.
+  MAX_OLDEST_SAGA_MS: Type.Integer({ minimum: 0, default: 10_000, description: "POST /orders answers 503 while the oldest order in flight was placed this long ago (ms); keep it well below SAGA_TIMEOUT_MS; 0 = no limit" }),
+  // A hard cap on top, for a sudden flood: it fills the shop before the oldest order has aged.
   MAX_SAGAS_IN_FLIGHT: Type.Integer({ minimum: 0, default: 500, description: "POST /orders answers 503 while this many orders are in flight (all instances together); 0 = no limit" }),
 });
 

@@ -91,7 +91,11 @@ export async function overdueOrderIds(db: Db, now: Date, limit: number): Promise
 }
 
 /** How many sagas are in flight (orders not yet confirmed or cancelled): read from the partial index orders_in_flight. */
-export async function sagasInFlight(db: Db): Promise<number> {
-  const { rows } = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM orders WHERE status IN ('PENDING', 'RESERVED', 'PAID')");
-  return rows[0]!.n;
+export async function sagasInFlight(db: Db): Promise<{ count: number; oldestAgeMs: number }> {
+  const { rows } = await db.query<{ count: number; oldest_age_ms: number }>(
+    `SELECT count(*)::int AS count,
+            COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)) * 1000, 0)::int AS oldest_age_ms
+       FROM orders WHERE status IN ('PENDING', 'RESERVED', 'PAID')`,
+  );
+  return { count: rows[0]!.count, oldestAgeMs: rows[0]!.oldest_age_ms };
 }

@@ -12,6 +12,7 @@ import { applyFact } from "./orders";
 import { jsonOutbox, testDatabase } from "./testing";
 
 const maxSagasInFlight = 2;
+const maxOldestSagaMs = 10_000;
 const outbox = jsonOutbox();
 let db: FreshDatabase;
 let shedder: LoadShedder;
@@ -20,7 +21,7 @@ let app: ReturnType<typeof buildHttp>;
 beforeAll(async () => {
   db = await testDatabase("order_shedding_test");
   await withTransaction(db.pool, (tx) => upsertProduct(tx, "TEE-1", "T-shirt", 1500));
-  shedder = loadShedder(db.pool, maxSagasInFlight);
+  shedder = loadShedder(db.pool, { maxOldestSagaMs, maxSagasInFlight });
   const orders = { pool: db.pool, outbox, sagaTimeoutMs: 30_000 };
   app = buildHttp({ logger: createLogger("order", "silent"), orders, pool: db.pool, shedder, readiness: {} });
 });
@@ -73,6 +74,44 @@ test("when MAX_SAGAS_IN_FLIGHT sagas are in flight, then POST /orders answers 50
   expect(await count("outbox")).toBe(outboxRows); // no OrderPlaced
 });
 
+/** As if the order had been placed `ms` earlier: the shedder reads created_at, no clock is waited on. */
+const placedEarlier = (orderId: string, ms: number) =>
+  db.pool.query("UPDATE orders SET created_at = created_at - make_interval(secs => $2::int / 1000.0) WHERE id = $1", [orderId, ms]);
+
+test("when the oldest saga in flight was placed MAX_OLDEST_SAGA_MS ago, then POST /orders answers 503, and nothing is written", async () => {
+  const first = await post();
+  expect(first.statusCode).toBe(202); // one saga in flight: far below MAX_SAGAS_IN_FLIGHT
+  await placedEarlier(first.json().orderId, maxOldestSagaMs);
+  await shedder.refresh();
+  const orders = await count("orders");
+
+  const response = await post();
+
+  expect(response.statusCode).toBe(503);
+  expect(response.headers["retry-after"]).toBe("1");
+  expect(await count("orders")).toBe(orders);
+});
+
+test("when the oldest saga in flight is younger than MAX_OLDEST_SAGA_MS, then orders are accepted", async () => {
+  const first = await post();
+  await placedEarlier(first.json().orderId, maxOldestSagaMs - 2_000);
+  await shedder.refresh();
+
+  expect((await post()).statusCode).toBe(202);
+});
+
+test("when the old saga finishes, then orders are accepted again", async () => {
+  const first = await post();
+  await placedEarlier(first.json().orderId, maxOldestSagaMs * 2);
+  await shedder.refresh();
+  expect((await post()).statusCode).toBe(503);
+
+  await finish(first.json().orderId);
+  await shedder.refresh();
+
+  expect((await post()).statusCode).toBe(202);
+});
+
 test("when sagas in flight finish, then orders are accepted again", async () => {
   const [first] = await fillTheShop();
   expect((await post()).statusCode).toBe(503);
@@ -106,12 +145,13 @@ test("when sagas are in flight and orders were refused, then /metrics shows both
   const metrics = (await app.inject({ method: "GET", url: "/metrics" })).body;
 
   expect(metrics).toMatch(/^sagas_in_flight 2$/m);
+  expect(metrics).toMatch(/^oldest_saga_in_flight_seconds \d+(\.\d+)?(e-\d+)?$/m);
   expect(metrics).toMatch(/^orders_refused_total [1-9]\d*$/m);
 });
 
-test("when MAX_SAGAS_IN_FLIGHT is 0, then no order is refused", async () => {
+test("when both limits are 0, then no order is refused", async () => {
   await fillTheShop();
-  const unlimited = loadShedder(db.pool, 0);
+  const unlimited = loadShedder(db.pool, { maxOldestSagaMs: 0, maxSagasInFlight: 0 });
   await unlimited.refresh();
 
   expect(await unlimited.admit(undefined)).toBe(true);

@@ -2,14 +2,17 @@
  * Load shedding: past capacity, POST /orders refuses new orders at the door (503 with
  * Retry-After) instead of taking orders the shop would charge, time out and refund.
  *
- * The signal is the number of sagas in flight: orders not yet confirmed or cancelled, counted in
- * the database, so every order instance sees the same number. By Little's law (in flight =
- * throughput × saga duration), capping it bounds how long an accepted saga waits: at the cap,
- * an order waits about cap ÷ throughput for the ones ahead of it. A timer refreshes the count
- * (refresh()); requests read the last value, so refusing costs no query.
+ * Two signals, both read from the database so every order instance sees the same:
+ *   - the age of the oldest saga in flight (MAX_OLDEST_SAGA_MS, default a third of the 30 s
+ *     deadline). It measures the queue directly: sagas are served roughly in order, so a new order
+ *     waits about as long as the oldest one has. It adapts to whatever the machine manages: no
+ *     capacity figure to configure, and a slow disk or a busy neighbour lowers the door by itself.
+ *   - the number of sagas in flight (MAX_SAGAS_IN_FLIGHT): a hard cap, so a sudden flood cannot
+ *     pile up thousands of orders before the oldest has had time to age.
+ * A timer refreshes both (refresh()); requests read the last values, so refusing costs no query.
  *
- * Simplification: between two refreshes each instance can take a few orders past the cap
- * (rate × refreshEveryMs: 20 orders at 100/s), small next to the default cap of 500.
+ * Simplification: between two refreshes each instance can take a few orders past the limits
+ * (rate × refreshEveryMs: 20 orders at 100/s), small next to them.
  */
 import type { Pool } from "pg";
 import { Counter, Gauge } from "prom-client";
@@ -24,6 +27,11 @@ export const refreshEveryMs = 200;
  */
 export const retryAfterSeconds = 1;
 
+const oldestAgeGauge = new Gauge({
+  name: "oldest_saga_in_flight_seconds",
+  help: "How long the oldest order not yet confirmed or cancelled has been in flight (the main load-shedding signal).",
+});
+
 const inFlightGauge = new Gauge({
   name: "sagas_in_flight",
   help: "Orders placed and not yet confirmed or cancelled, all instances together (the load-shedding signal).",
@@ -31,7 +39,7 @@ const inFlightGauge = new Gauge({
 
 const refusedCounter = new Counter({
   name: "orders_refused_total",
-  help: "POST /orders answered 503 because MAX_SAGAS_IN_FLIGHT sagas were in flight; nothing was written.",
+  help: "POST /orders answered 503 because the oldest saga in flight was MAX_OLDEST_SAGA_MS old or MAX_SAGAS_IN_FLIGHT were in flight; nothing was written.",
 });
 
 export interface LoadShedder {
@@ -41,15 +49,25 @@ export interface LoadShedder {
   admit: (idempotencyKey: string | undefined) => Promise<boolean>;
 }
 
-/** maxSagasInFlight = 0 takes every order. */
-export function loadShedder(pool: Pool, maxSagasInFlight: number): LoadShedder {
-  let inFlight = 0;
-  const full = () => maxSagasInFlight > 0 && inFlight >= maxSagasInFlight;
+export interface SheddingLimits {
+  /** Refuse while the oldest saga in flight is at least this old (ms); 0: no such limit. */
+  maxOldestSagaMs: number;
+  /** Refuse while this many sagas are in flight; 0: no such limit. */
+  maxSagasInFlight: number;
+}
+
+/** Both limits 0: every order is taken. */
+export function loadShedder(pool: Pool, limits: SheddingLimits): LoadShedder {
+  let inFlight = { count: 0, oldestAgeMs: 0 };
+  const full = () =>
+    (limits.maxOldestSagaMs > 0 && inFlight.oldestAgeMs >= limits.maxOldestSagaMs) ||
+    (limits.maxSagasInFlight > 0 && inFlight.count >= limits.maxSagasInFlight);
 
   return {
     refresh: async () => {
       inFlight = await sagasInFlight(pool);
-      inFlightGauge.set(inFlight);
+      inFlightGauge.set(inFlight.count);
+      oldestAgeGauge.set(inFlight.oldestAgeMs / 1000);
     },
     admit: async (idempotencyKey) => {
       if (!full()) return true;
