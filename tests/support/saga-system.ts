@@ -79,7 +79,7 @@ export async function startSagaSystem(catalog: Product[], { sagaTimeoutMs = 10_0
       CATALOG_FILE: catalogFile, SAGA_TIMEOUT_MS: String(sagaTimeoutMs), DEADLINE_CHECK_MS: "200", LOG_LEVEL: "warn",
       // Fault tests hold orders in flight on purpose (a stopped service); load shedding, which would
       // then refuse the next orders, has its own tests (services/order/src/load-shedding.test.ts).
-      MAX_OLDEST_SAGA_MS: "0",
+      MAX_SAGA_WAIT_MS: "0",
     });
   }));
 

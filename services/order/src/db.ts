@@ -90,12 +90,24 @@ export async function overdueOrderIds(db: Db, now: Date, limit: number): Promise
   return rows.map((row) => row.id);
 }
 
-/** How many sagas are in flight (orders not yet confirmed or cancelled): read from the partial index orders_in_flight. */
-export async function sagasInFlight(db: Db): Promise<{ count: number; oldestAgeMs: number }> {
-  const { rows } = await db.query<{ count: number; oldest_age_ms: number }>(
-    `SELECT count(*)::int AS count,
-            COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)) * 1000, 0)::int AS oldest_age_ms
+/** What the load shedder reads: the sagas in flight (orders not yet confirmed or cancelled), at `readAt` (the database's clock). */
+export interface InFlightReading {
+  readAt: Date;
+  count: number;
+  oldestAgeMs: number;
+  /** How many of them were placed at or before `placedBefore`: the rest of an earlier reading's sagas finished. */
+  stillInFlightFromBefore: number;
+}
+
+export async function sagasInFlight(db: Db, placedBefore: Date | null): Promise<InFlightReading> {
+  const { rows } = await db.query<{ read_at: Date; count: number; oldest_age_ms: number; still_in_flight_from_before: number }>(
+    `SELECT now() AS read_at,
+            count(*)::int AS count,
+            COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)) * 1000, 0)::int AS oldest_age_ms,
+            count(*) FILTER (WHERE created_at <= $1)::int AS still_in_flight_from_before
        FROM orders WHERE status IN ('PENDING', 'RESERVED', 'PAID')`,
+    [placedBefore],
   );
-  return { count: rows[0]!.count, oldestAgeMs: rows[0]!.oldest_age_ms };
+  const row = rows[0]!;
+  return { readAt: row.read_at, count: row.count, oldestAgeMs: row.oldest_age_ms, stillInFlightFromBefore: row.still_in_flight_from_before };
 }

@@ -13,7 +13,7 @@ beforeAll(async () => {
   db = await testDatabase("order_http_test");
   await withTransaction(db.pool, (tx) => upsertProduct(tx, "TEE-1", "T-shirt", 1500));
   const orders = { pool: db.pool, outbox: jsonOutbox(), sagaTimeoutMs: 30_000 };
-  const shedder = loadShedder(db.pool, { maxOldestSagaMs: 0, maxSagasInFlight: 0 }); // no limit: load shedding has its own tests
+  const shedder = loadShedder(db.pool, { maxSagaWaitMs: 0, maxSagasInFlight: 0 }); // no limit: load shedding has its own tests
   app = buildHttp({ logger: createLogger("order", "silent"), orders, pool: db.pool, shedder, readiness: {} });
 });
 afterAll(async () => {

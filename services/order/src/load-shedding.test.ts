@@ -7,12 +7,12 @@ import { createLogger } from "@shop/observability";
 import type { FreshDatabase } from "@shop/testkit";
 import { upsertProduct } from "./db";
 import { buildHttp } from "./http";
-import { loadShedder, type LoadShedder } from "./load-shedding";
+import { assumedMinimumRatePerS, loadShedder, rateWindowMs, type LoadShedder } from "./load-shedding";
 import { applyFact } from "./orders";
 import { jsonOutbox, testDatabase } from "./testing";
 
 const maxSagasInFlight = 2;
-const maxOldestSagaMs = 10_000;
+const maxSagaWaitMs = 10_000;
 const outbox = jsonOutbox();
 let db: FreshDatabase;
 let shedder: LoadShedder;
@@ -21,7 +21,7 @@ let app: ReturnType<typeof buildHttp>;
 beforeAll(async () => {
   db = await testDatabase("order_shedding_test");
   await withTransaction(db.pool, (tx) => upsertProduct(tx, "TEE-1", "T-shirt", 1500));
-  shedder = loadShedder(db.pool, { maxOldestSagaMs, maxSagasInFlight });
+  shedder = loadShedder(db.pool, { maxSagaWaitMs, maxSagasInFlight });
   const orders = { pool: db.pool, outbox, sagaTimeoutMs: 30_000 };
   app = buildHttp({ logger: createLogger("order", "silent"), orders, pool: db.pool, shedder, readiness: {} });
 });
@@ -78,10 +78,10 @@ test("when MAX_SAGAS_IN_FLIGHT sagas are in flight, then POST /orders answers 50
 const placedEarlier = (orderId: string, ms: number) =>
   db.pool.query("UPDATE orders SET created_at = created_at - make_interval(secs => $2::int / 1000.0) WHERE id = $1", [orderId, ms]);
 
-test("when the oldest saga in flight was placed MAX_OLDEST_SAGA_MS ago, then POST /orders answers 503, and nothing is written", async () => {
+test("when the oldest saga in flight was placed MAX_SAGA_WAIT_MS ago, then POST /orders answers 503, and nothing is written", async () => {
   const first = await post();
   expect(first.statusCode).toBe(202); // one saga in flight: far below MAX_SAGAS_IN_FLIGHT
-  await placedEarlier(first.json().orderId, maxOldestSagaMs);
+  await placedEarlier(first.json().orderId, maxSagaWaitMs);
   await shedder.refresh();
   const orders = await count("orders");
 
@@ -92,9 +92,9 @@ test("when the oldest saga in flight was placed MAX_OLDEST_SAGA_MS ago, then POS
   expect(await count("orders")).toBe(orders);
 });
 
-test("when the oldest saga in flight is younger than MAX_OLDEST_SAGA_MS, then orders are accepted", async () => {
+test("when the oldest saga in flight is younger than MAX_SAGA_WAIT_MS, then orders are accepted", async () => {
   const first = await post();
-  await placedEarlier(first.json().orderId, maxOldestSagaMs - 2_000);
+  await placedEarlier(first.json().orderId, maxSagaWaitMs - 2_000);
   await shedder.refresh();
 
   expect((await post()).statusCode).toBe(202);
@@ -102,7 +102,7 @@ test("when the oldest saga in flight is younger than MAX_OLDEST_SAGA_MS, then or
 
 test("when the old saga finishes, then orders are accepted again", async () => {
   const first = await post();
-  await placedEarlier(first.json().orderId, maxOldestSagaMs * 2);
+  await placedEarlier(first.json().orderId, maxSagaWaitMs * 2);
   await shedder.refresh();
   expect((await post()).statusCode).toBe(503);
 
@@ -145,14 +145,64 @@ test("when sagas are in flight and orders were refused, then /metrics shows both
   const metrics = (await app.inject({ method: "GET", url: "/metrics" })).body;
 
   expect(metrics).toMatch(/^sagas_in_flight 2$/m);
+  expect(metrics).toMatch(/^saga_expected_wait_seconds \d+(\.\d+)?(e-\d+)?$/m);
   expect(metrics).toMatch(/^oldest_saga_in_flight_seconds \d+(\.\d+)?(e-\d+)?$/m);
   expect(metrics).toMatch(/^orders_refused_total [1-9]\d*$/m);
 });
 
 test("when both limits are 0, then no order is refused", async () => {
   await fillTheShop();
-  const unlimited = loadShedder(db.pool, { maxOldestSagaMs: 0, maxSagasInFlight: 0 });
+  const unlimited = loadShedder(db.pool, { maxSagaWaitMs: 0, maxSagasInFlight: 0 });
   await unlimited.refresh();
 
   expect(await unlimited.admit(undefined)).toBe(true);
+});
+
+describe("the expected wait: sagas in flight ÷ the rate they finish", () => {
+  // A shop whose door closes at a 1 s wait: with nothing finished lately, at the assumed minimum
+  // rate (10/s), that is 10 sagas in flight; the hard cap is out of the way.
+  const waitMs = 1_000;
+  let rateShedder: LoadShedder;
+  let rateApp: ReturnType<typeof buildHttp>;
+  // A new shedder per test: what it measured in one test must not count in the next.
+  beforeEach(() => {
+    rateShedder = loadShedder(db.pool, { maxSagaWaitMs: waitMs, maxSagasInFlight: 0 });
+    rateApp = buildHttp({ logger: createLogger("order", "silent"), orders: { pool: db.pool, outbox, sagaTimeoutMs: 30_000 }, pool: db.pool, shedder: rateShedder, readiness: {} });
+  });
+  afterEach(() => rateApp.close());
+  const place = async () => (await rateApp.inject({ method: "POST", url: "/orders", payload: body })).statusCode;
+
+  async function placeAccepted(n: number): Promise<string[]> {
+    const ids: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const response = await rateApp.inject({ method: "POST", url: "/orders", payload: body });
+      expect(response.statusCode).toBe(202);
+      ids.push(response.json().orderId);
+    }
+    return ids;
+  }
+
+  test("when nothing has finished lately and the sagas in flight would take MAX_SAGA_WAIT_MS at the assumed minimum rate, then POST /orders answers 503", async () => {
+    await rateShedder.refresh();
+    await placeAccepted(assumedMinimumRatePerS * (waitMs / 1000));
+    await rateShedder.refresh();
+
+    expect(await place()).toBe(503);
+  });
+
+  test("when sagas have been finishing faster than the assumed minimum, then the door stays open for more in flight", async () => {
+    await rateShedder.refresh();
+    // 12 per second over the rate window finished since the last reading…
+    const finishing = await placeAccepted((assumedMinimumRatePerS + 2) * (rateWindowMs / 1000));
+    await rateShedder.refresh();
+    for (const id of finishing) await finish(id);
+    await rateShedder.refresh();
+    // …so 11 in flight is an expected wait of 11 ÷ 12/s < 1 s: taken, where the assumed 10/s would refuse.
+    await placeAccepted(assumedMinimumRatePerS + 1);
+    await rateShedder.refresh();
+
+    expect(await place()).toBe(202);
+    await rateShedder.refresh();
+    expect(await place()).toBe(503); // 12 in flight ÷ 12/s: 1 s
+  });
 });

@@ -35,9 +35,9 @@ async function main(): Promise<void> {
   const deadlineWatch = setInterval(() => {
     cancelOverdue(orders).catch((error: unknown) => logger.warn({ err: error }, "deadline check failed; next try soon"));
   }, config.DEADLINE_CHECK_MS);
-  // Load shedding: POST /orders refuses new orders while the oldest saga in flight is
-  // MAX_OLDEST_SAGA_MS old, or MAX_SAGAS_IN_FLIGHT sagas are in flight.
-  const shedder = loadShedder(pool, { maxOldestSagaMs: config.MAX_OLDEST_SAGA_MS, maxSagasInFlight: config.MAX_SAGAS_IN_FLIGHT });
+  // Load shedding: POST /orders refuses new orders while a new order would wait MAX_SAGA_WAIT_MS
+  // for the sagas ahead of it, or MAX_SAGAS_IN_FLIGHT sagas are in flight.
+  const shedder = loadShedder(pool, { maxSagaWaitMs: config.MAX_SAGA_WAIT_MS, maxSagasInFlight: config.MAX_SAGAS_IN_FLIGHT });
   await shedder.refresh(); // know the load before the first request
   const loadWatch = setInterval(() => {
     shedder.refresh().catch((error: unknown) => logger.warn({ err: error }, "counting sagas in flight failed; next try soon"));
