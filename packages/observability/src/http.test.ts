@@ -47,3 +47,81 @@ test("when health checks and scrapes come in, then they write no line, even at d
   await app.inject({ method: "GET", url: "/metrics" });
   expect(lines).toEqual([]);
 });
+
+/** An app with one route that takes a body, a param and a query, each with a schema, and a service error answered with 422. */
+function strictApp() {
+  class ConflictingRequestError extends Error {}
+  const app = createApp({
+    logger: createLogger("order", "silent"),
+    clientErrorStatus: (error) => (error instanceof ConflictingRequestError ? 422 : undefined),
+  });
+  app.post("/things/:id", {
+    schema: {
+      params: { type: "object", properties: { id: { type: "string", maxLength: 10 } }, additionalProperties: false },
+      querystring: { type: "object", properties: { page: { type: "string", maxLength: 10 } }, additionalProperties: false },
+      body: {
+        type: "object", required: ["name", "count"], additionalProperties: false,
+        properties: { name: { type: "string", maxLength: 20 }, count: { type: "integer" }, tags: { type: "array", items: { type: "string", maxLength: 20 } } },
+      },
+    },
+  }, async (request) => {
+    if ((request.body as { name: string }).name === "conflict") throw new ConflictingRequestError("name: already taken by another request");
+    return { body: request.body, params: request.params, query: request.query };
+  });
+  return app;
+}
+
+const post = (url: string, payload: unknown) => strictApp().inject({ method: "POST", url, payload: payload as object });
+
+test("when params, query and body are all valid, then the route answers 200 and gets them unchanged", async () => {
+  const response = await post("/things/t-1?page=2", { name: "Ada", count: 3, tags: ["a"] });
+  expect(response.statusCode).toBe(200);
+  expect(response.json()).toEqual({ body: { name: "Ada", count: 3, tags: ["a"] }, params: { id: "t-1" }, query: { page: "2" } });
+});
+
+test.each([
+  ["a number where a string belongs", { name: 42, count: 1 }, "body/name must be string"],
+  ["a string where an integer belongs", { name: "Ada", count: "1" }, "body/count must be integer"],
+  ["a boolean where an integer belongs", { name: "Ada", count: true }, "body/count must be integer"],
+  ["a string where an array belongs", { name: "Ada", count: 1, tags: "a" }, "body/tags must be array"],
+  ["an unknown field", { name: "Ada", count: 1, admin: true }, "body/admin is not a known field"],
+  ["a string past its maxLength", { name: "A".repeat(21), count: 1 }, "body/name must NOT have more than 20 characters"],
+  ["NUL in a string", { name: "Ada\u0000", count: 1 }, "body/name must not contain NUL (\\u0000) or a lone UTF-16 surrogate"],
+  ["NUL in an array's string", { name: "Ada", count: 1, tags: ["ok", "\u0000"] }, "body/tags/1 must not contain NUL"],
+  ["a lone high surrogate", { name: "Ada\ud800", count: 1 }, "body/name must not contain NUL (\\u0000) or a lone UTF-16 surrogate"],
+  ["a lone low surrogate", { name: "\udc00Ada", count: 1 }, "body/name must not contain NUL"],
+])("when the body has %s, then 400 Bad Request naming the field", async (_what, payload, message) => {
+  const response = await post("/things/t-1", payload);
+  expect(response.statusCode).toBe(400);
+  expect(response.json()).toEqual({ error: "Bad Request", message: expect.stringContaining(message) });
+});
+
+test("when a string holds a whole character outside the BMP (a surrogate pair), then it is accepted", async () => {
+  const response = await post("/things/t-1", { name: "Ada \u{1F600}", count: 1 });
+  expect(response.statusCode).toBe(200);
+  expect(response.json().body.name).toBe("Ada \u{1F600}");
+});
+
+test.each([
+  ["NUL in a param", "/things/t%00", "params/id must not contain NUL"],
+  ["a param past its maxLength", `/things/${"t".repeat(11)}`, "params/id must NOT have more than 10 characters"],
+  ["NUL in the query", "/things/t-1?page=%00", "querystring/page must not contain NUL"],
+  ["an unknown query parameter", "/things/t-1?page=1&debug=1", "querystring/debug is not a known field"],
+  ["a query parameter given twice (an array)", "/things/t-1?page=1&page=2", "querystring/page must be string"],
+])("when the request has %s, then 400 Bad Request naming it", async (_what, url, message) => {
+  const response = await post(url, { name: "Ada", count: 1 });
+  expect(response.statusCode).toBe(400);
+  expect(response.json()).toEqual({ error: "Bad Request", message: expect.stringContaining(message) });
+});
+
+test("when a header carries NUL (a client that is not Node's HTTP parser), then 400 naming the header", async () => {
+  const response = await strictApp().inject({ method: "POST", url: "/things/t-1", payload: { name: "Ada", count: 1 }, headers: { "x-request-id": "a\u0000b" } });
+  expect(response.statusCode).toBe(400);
+  expect(response.json()).toEqual({ error: "Bad Request", message: "headers/x-request-id must not contain NUL (\\u0000) or a lone UTF-16 surrogate" });
+});
+
+test("when the service throws one of its client errors, then it answers the status clientErrorStatus gives, with the error's message", async () => {
+  const response = await post("/things/t-1", { name: "conflict", count: 1 });
+  expect(response.statusCode).toBe(422);
+  expect(response.json()).toEqual({ error: "Unprocessable Entity", message: "name: already taken by another request" });
+});

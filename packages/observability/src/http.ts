@@ -1,8 +1,10 @@
 /**
- * What every service's HTTP API has besides its own routes: health, metrics, one error handler
- * that answers bad input with 400 naming the field and hides internals behind 500, each handler
- * run in its request's trace, and Fastify's per-request log lines kept at debug.
+ * What every service's HTTP API has besides its own routes: strict validation (no coercion, no
+ * unknown fields, only text PostgreSQL can store), health, metrics, one error handler that
+ * answers bad input with 400 naming the field and hides internals behind 500, each handler run
+ * in its request's trace, and Fastify's per-request log lines kept at debug.
  */
+import { STATUS_CODES } from "node:http";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { randomBytes } from "node:crypto";
 import { context, propagation, ROOT_CONTEXT, trace, TraceFlags, type Context } from "@opentelemetry/api";
@@ -18,18 +20,35 @@ export interface AppOptions {
   logger: Logger;
   /** What /health/ready checks, e.g. { database: () => pool.query("SELECT 1") }. */
   readiness?: Record<string, ReadinessCheck>;
-  /** The service's own client errors (e.g. an unknown SKU): answered with 400 and their message. */
-  isClientError?: (error: Error) => boolean;
+  /**
+   * The status of the service's own client errors (e.g. 400 for an unknown SKU), answered with
+   * their message; undefined for any other error, which is a 500.
+   */
+  clientErrorStatus?: (error: Error) => number | undefined;
 }
 
+/**
+ * Ajv as Fastify sets it up, made strict. Fastify's defaults coerce types ("1" passes as an
+ * integer, 42 as a string) and silently remove properties a schema does not list; here a wrong
+ * type and an unknown field are 400s naming them, so the schema says exactly what is accepted.
+ * Route params and query strings arrive as strings, which their string schemas accept as they are.
+ */
+const strictValidation = {
+  coerceTypes: false,
+  removeAdditional: false,
+  useDefaults: true, // as Fastify's default
+  allErrors: false, // as Fastify's default: stop at the first error (collecting every error of a crafted body is a DoS vector)
+} as const;
+
 /** A Fastify app with the service's logger, the error handler, health and metrics; the service adds its routes. */
-export function createApp({ logger, readiness = {}, isClientError }: AppOptions): FastifyInstance {
+export function createApp({ logger, readiness = {}, clientErrorStatus }: AppOptions): FastifyInstance {
   // pino's Logger is what Fastify logs with; the cast keeps Fastify's default generic types for the app.
   // Health checks and scrapes are never logged: they come every few seconds and say nothing.
   const logController = new RequestLogsAtDebug({ disableRequestLogging: (request) => /^\/(health|metrics)/.test(request.url) });
-  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, logController });
+  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, logController, ajv: { customOptions: strictValidation } });
   continueEachRequestsTrace(app);
-  setErrorHandler(app, isClientError);
+  refuseTextPostgresCannotStore(app);
+  setErrorHandler(app, clientErrorStatus);
   addOperationalRoutes(app, readiness);
   return app;
 }
@@ -67,6 +86,43 @@ function traceContextOf(request: FastifyRequest): Context {
     traceContexts.set(request, found);
   }
   return found;
+}
+
+/**
+ * A string PostgreSQL cannot store is a 400 naming its field: text columns refuse NUL (\u0000),
+ * jsonb refuses the escape "\u0000" and a lone UTF-16 surrogate (half of a character, e.g.
+ * "\ud800"), and either would otherwise surface as a 500 from the database. Headers are checked
+ * first, before the route's own onRequest hooks read them (order's load shedder looks up the
+ * Idempotency-Key); body, params and query after the schema, so the field is one the route knows.
+ */
+function refuseTextPostgresCannotStore(app: FastifyInstance): void {
+  app.addHook("onRequest", async (request) => {
+    const field = firstUnstorableString(request.headers, "headers");
+    if (field) throw new UnstorableTextError(`${field} must not contain NUL (\\u0000) or a lone UTF-16 surrogate`);
+  });
+  app.addHook("preHandler", async (request) => {
+    const field = firstUnstorableString(request.body, "body") ?? firstUnstorableString(request.params, "params")
+      ?? firstUnstorableString(request.query, "querystring");
+    if (field) throw new UnstorableTextError(`${field} must not contain NUL (\\u0000) or a lone UTF-16 surrogate`);
+  });
+}
+
+class UnstorableTextError extends Error {}
+
+/** NUL, or a lone surrogate: with the u flag a pair is one character, so \p{Surrogate} matches only halves on their own. */
+const unstorableCharacter = /[\u0000\p{Surrogate}]/u;
+
+/** The path of the first string in `value` (searched in depth) with NUL or a lone surrogate, as Fastify names fields: "body/items/0/sku". */
+function firstUnstorableString(value: unknown, path: string): string | undefined {
+  if (typeof value === "string") return unstorableCharacter.test(value) ? path : undefined;
+  if (value !== null && typeof value === "object") {
+    // An array's entries are its indexes and items: "body/items/0".
+    for (const [key, item] of Object.entries(value)) {
+      const found = firstUnstorableString(item, `${path}/${key}`);
+      if (found) return found;
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -126,21 +182,34 @@ function addOperationalRoutes(app: FastifyInstance, checks: Record<string, Readi
 }
 
 /**
- * One error handler: schema violations and the service's own client errors (`clientError`
- * returns true for them) become 400 with a message that names the field; anything else is a
- * 500 that says nothing internal, and is logged in full.
+ * One error handler: schema violations and text PostgreSQL cannot store become 400 with a
+ * message that names the field; the service's own client errors get the status
+ * `clientErrorStatus` gives them (400, 422), with their message; anything else is a 500 that
+ * says nothing internal, and is logged in full.
  */
-function setErrorHandler(app: FastifyInstance, clientError: (error: Error) => boolean = () => false): void {
+function setErrorHandler(app: FastifyInstance, clientErrorStatus: (error: Error) => number | undefined = () => undefined): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error.validation) {
-      // Fastify's message names the field: "body/items/0/quantity must be >= 1".
-      return reply.code(400).send({ error: "Bad Request", message: error.message });
-    }
-    if (clientError(error)) return reply.code(400).send({ error: "Bad Request", message: error.message });
+    if (error.validation) return reply.code(400).send({ error: "Bad Request", message: validationMessage(error) });
+    if (error instanceof UnstorableTextError) return reply.code(400).send({ error: "Bad Request", message: error.message });
+    const status = clientErrorStatus(error);
+    if (status) return reply.code(status).send({ error: STATUS_CODES[status], message: error.message });
     if (error.statusCode && error.statusCode < 500) {
-      return reply.code(error.statusCode).send({ error: error.name, message: error.message });
+      // Fastify's own: a body that is not JSON, too large, of an unsupported media type.
+      return reply.code(error.statusCode).send({ error: STATUS_CODES[error.statusCode], message: error.message });
     }
     request.log.error({ err: error }, "request failed");
     return reply.code(500).send({ error: "Internal Server Error", message: "Something went wrong; the error is in the service's log." });
   });
+}
+
+/**
+ * Fastify's message names the field: "body/items/0/quantity must be >= 1". For an unknown field
+ * it names only the object ("body must NOT have additional properties"), so that one is told here.
+ */
+function validationMessage(error: FastifyError): string {
+  const first = error.validation?.[0];
+  if (first?.keyword === "additionalProperties") {
+    return `${error.validationContext}${first.instancePath}/${String(first.params.additionalProperty)} is not a known field`;
+  }
+  return error.message;
 }

@@ -16,6 +16,7 @@ import { nativeEnvironment } from "./native";
 export type { Environment } from "./environment";
 export { serviceDatabases } from "./environment";
 export { freshDatabase, type FreshDatabase } from "./fresh-database";
+export { anyQueryString, anyUrlPart, percentEncoded } from "./http-inputs";
 export { startService, type ServiceProcess } from "./service-process";
 
 /** Where globalSetup tells test workers how to reach the environment (a JSON descriptor file). */

@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
+import fc from "fast-check";
 import { newEvent } from "@shop/contracts";
 import { createLogger } from "@shop/observability";
+import { anyQueryString } from "@shop/testkit";
 import { sendOnce, receipt } from "./emails";
 import { buildHttp } from "./http";
 import { createMailer, type Mailer } from "./smtp";
@@ -49,9 +51,24 @@ describe("GET /emails?orderId=", () => {
   test.each([
     ["missing", "/emails"],
     ["not a UUID", "/emails?orderId=42"],
+    ["NUL", "/emails?orderId=%00"],
+    ["given twice", `/emails?orderId=${randomUUID()}&orderId=${randomUUID()}`],
   ])("when orderId is %s, then it answers 400 naming it", async (_case, url) => {
     const response = await app.inject({ method: "GET", url });
     expect(response.statusCode).toBe(400);
     expect(response.json().message).toMatch(/orderId/);
+  });
+
+  test("when the query has a parameter besides orderId, then it answers 400 naming it", async () => {
+    const response = await app.inject({ method: "GET", url: `/emails?orderId=${randomUUID()}&kind=receipt` });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toEqual({ error: "Bad Request", message: "querystring/kind is not a known field" });
+  });
+
+  test("when GET /emails gets any query, then it never answers 5xx", async () => {
+    await fc.assert(fc.asyncProperty(anyQueryString, async (query) => {
+      const response = await app.inject({ method: "GET", url: `/emails${query}` });
+      expect(response.statusCode).toBeLessThan(500);
+    }), { numRuns: 200 });
   });
 });

@@ -1,8 +1,10 @@
 /** The HTTP API with app.inject(), against real PostgreSQL. */
 import { randomUUID } from "node:crypto";
+import fc from "fast-check";
 import { newEvent } from "@shop/contracts";
 import { withTransaction } from "@shop/messaging";
 import { createLogger } from "@shop/observability";
+import { anyQueryString, anyUrlPart } from "@shop/testkit";
 import { buildHttp } from "./http";
 import { reserve, seedCatalog } from "./stock";
 import { testDatabase, type TestDatabase } from "./testing";
@@ -53,4 +55,18 @@ test("when GET /stock/:sku names an unknown sku, then 404 with an error and a me
 
 test("when the database answers, then /health/ready is 200", async () => {
   expect(await get("/health/ready")).toEqual({ status: 200, body: { status: "ready", checks: { database: "ok" } } });
+});
+
+test.each([
+  ["NUL", "/stock/MUG%00", "params/sku must not contain NUL"],
+  ["65 characters", `/stock/${"S".repeat(65)}`, "params/sku must NOT have more than 64 characters"],
+])("when GET /stock/:sku names a sku with %s, then 400 naming it", async (_what, url, message) => {
+  expect(await get(url)).toEqual({ status: 400, body: { error: "Bad Request", message: expect.stringContaining(message) } });
+});
+
+test("when GET /stock/:sku gets any path and query, then it never answers 5xx", async () => {
+  await fc.assert(fc.asyncProperty(anyUrlPart, anyQueryString, async (sku, query) => {
+    const response = await app.inject({ method: "GET", url: `/stock/${sku}${query}` });
+    expect(response.statusCode).toBeLessThan(500);
+  }), { numRuns: 200 });
 });

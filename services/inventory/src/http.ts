@@ -3,7 +3,7 @@ import type { Pool } from "pg";
 import { createApp, type Logger, type ReadinessCheck } from "@shop/observability";
 import { getStock, listStock } from "./stock";
 
-const StockParams = Type.Object({ sku: Type.String({ minLength: 1, maxLength: 100 }) });
+const StockParams = Type.Object({ sku: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false });
 
 export interface HttpDeps {
   logger: Logger;

@@ -17,12 +17,14 @@ export interface OrderRow {
   paymentMethod: string;
   shippingAddress: ShippingAddress;
   createdAt: Date;
+  /** SHA-256 of the POST /orders body that placed it (body-hash.ts); null for orders placed before it was kept. */
+  bodySha256: string | null;
 }
 
 export interface HistoryRow { eventType: string; occurredAt: string; producer: string }
 
 const orderColumns = `id, status, reason, customer_id AS "customerId", email, items, total::float8 AS total,
-  payment_method AS "paymentMethod", shipping_address AS "shippingAddress", created_at AS "createdAt"`;
+  payment_method AS "paymentMethod", shipping_address AS "shippingAddress", created_at AS "createdAt", body_sha256 AS "bodySha256"`;
 
 export async function prices(db: Db, skus: string[]): Promise<Map<string, number>> {
   const { rows } = await db.query<{ sku: string; price: number }>(
@@ -45,11 +47,11 @@ export async function upsertProduct(db: Db, sku: string, name: string, price: nu
 export async function insertOrder(db: Db, order: OrderRow, idempotencyKey: string | null, deadline: Date): Promise<boolean> {
   const { rowCount } = await db.query(
     `INSERT INTO orders (id, status, reason, customer_id, email, items, total, payment_method, shipping_address,
-       idempotency_key, created_at, deadline_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+       idempotency_key, created_at, deadline_at, body_sha256)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
      ON CONFLICT (idempotency_key) DO NOTHING`,
     [order.id, order.status, order.reason, order.customerId, order.email, JSON.stringify(order.items), order.total,
-      order.paymentMethod, JSON.stringify(order.shippingAddress), idempotencyKey, order.createdAt, deadline]);
+      order.paymentMethod, JSON.stringify(order.shippingAddress), idempotencyKey, order.createdAt, deadline, order.bodySha256]);
   return rowCount === 1;
 }
 

@@ -3,27 +3,33 @@ import type { Pool } from "pg";
 import { createApp, type Logger, type ReadinessCheck } from "@shop/observability";
 import { catalog } from "./db";
 import { retryAfterSeconds, type LoadShedder } from "./load-shedding";
-import { getOrder, placeOrder, UnknownSkuError, type OrdersDeps } from "./orders";
+import { getOrder, IdempotencyKeyReusedError, placeOrder, UnknownSkuError, type OrdersDeps } from "./orders";
 
-/** POST /orders: validated against this schema before the handler runs; a bad field is a 400 naming it. */
+/**
+ * POST /orders: validated against this schema before the handler runs; a bad field, a wrong type,
+ * an unknown field or a string past its limit is a 400 naming the field.
+ */
 const OrderBody = Type.Object({
-  customerId: Type.String({ minLength: 1 }),
+  customerId: Type.String({ minLength: 1, maxLength: 100 }),
   items: Type.Array(Type.Object({
-    sku: Type.String({ minLength: 1 }),
+    sku: Type.String({ minLength: 1, maxLength: 64 }),
     quantity: Type.Integer({ minimum: 1, maximum: 1000 }),
   }, { additionalProperties: false }), { minItems: 1, maxItems: 100 }),
-  paymentMethod: Type.String({ minLength: 1 }),
+  paymentMethod: Type.String({ minLength: 1, maxLength: 100 }),
   shippingAddress: Type.Object({
-    name: Type.String({ minLength: 1 }),
-    line1: Type.String({ minLength: 1 }),
-    city: Type.String({ minLength: 1 }),
-    postalCode: Type.String({ minLength: 1 }),
-    country: Type.String({ pattern: "^[A-Z]{2}$", description: "ISO 3166-1 alpha-2" }),
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    line1: Type.String({ minLength: 1, maxLength: 200 }),
+    city: Type.String({ minLength: 1, maxLength: 200 }),
+    postalCode: Type.String({ minLength: 1, maxLength: 20 }),
+    country: Type.String({ maxLength: 2, pattern: "^[A-Z]{2}$", description: "ISO 3166-1 alpha-2" }),
   }, { additionalProperties: false }),
-  email: Type.String({ format: "email" }),
+  email: Type.String({ format: "email", maxLength: 254 }), // 254: the longest address SMTP carries (RFC 5321)
 }, { additionalProperties: false });
 
-const OrderParams = Type.Object({ id: Type.String({ format: "uuid" }) });
+/** Every other header is allowed; this one is checked. Stripe's limit: a UUID fits many times over. */
+const OrderHeaders = Type.Object({ "idempotency-key": Type.Optional(Type.String({ minLength: 1, maxLength: 255 })) });
+
+const OrderParams = Type.Object({ id: Type.String({ format: "uuid", maxLength: 36 }) }, { additionalProperties: false });
 
 export interface HttpDeps {
   logger: Logger;
@@ -35,11 +41,11 @@ export interface HttpDeps {
 
 /** Builds the HTTP API without listening, so tests can call it with app.inject(). */
 export function buildHttp(deps: HttpDeps) {
-  const app = createApp({ logger: deps.logger, readiness: deps.readiness, isClientError: (error) => error instanceof UnknownSkuError });
+  const app = createApp({ logger: deps.logger, readiness: deps.readiness, clientErrorStatus });
 
-  app.post<{ Body: Static<typeof OrderBody>; Headers: { "idempotency-key"?: string } }>(
+  app.post<{ Body: Static<typeof OrderBody>; Headers: Static<typeof OrderHeaders> }>(
     "/orders", {
-      schema: { body: OrderBody },
+      schema: { body: OrderBody, headers: OrderHeaders },
       // At the door, before the body is read: past capacity, refuse rather than take an order the
       // deadline would cancel after charging it (load-shedding.ts). 503, not 429: the shop is
       // full, whoever asks; the client did nothing wrong and may retry.
@@ -66,4 +72,11 @@ export function buildHttp(deps: HttpDeps) {
   });
 
   return app;
+}
+
+/** The order service's own client errors: an unknown SKU is a bad request; a key reused with another body, a request that cannot be processed. */
+function clientErrorStatus(error: Error): number | undefined {
+  if (error instanceof UnknownSkuError) return 400;
+  if (error instanceof IdempotencyKeyReusedError) return 422;
+  return undefined;
 }

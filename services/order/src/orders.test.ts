@@ -7,7 +7,7 @@ import { withTransaction } from "@shop/messaging";
 import type { FreshDatabase } from "@shop/testkit";
 import { upsertProduct } from "./db";
 import { jsonOutbox, testDatabase } from "./testing";
-import { applyFact, cancelOverdue, getOrder, placeOrder, UnknownSkuError, type OrderRequest, type OrdersDeps } from "./orders";
+import { applyFact, cancelOverdue, getOrder, IdempotencyKeyReusedError, placeOrder, UnknownSkuError, type OrderRequest, type OrdersDeps } from "./orders";
 
 const outbox = jsonOutbox();
 let db: FreshDatabase;
@@ -61,6 +61,33 @@ test("when the same Idempotency-Key is sent twice, then both get the same order 
   const second = await placeOrder(deps, request(), "key-1");
   expect(second.orderId).toBe(first.orderId);
   expect(await outboxEvents(first.orderId)).toHaveLength(1);
+});
+
+test("when an Idempotency-Key comes again with a different body, then placing fails with IdempotencyKeyReusedError and nothing is written", async () => {
+  const first = await placeOrder(deps, request(), "key-2");
+  const before = await db.pool.query("SELECT (SELECT count(*) FROM orders)::int AS orders, (SELECT count(*) FROM outbox)::int AS outbox");
+  await expect(placeOrder(deps, request({ email: "grace@example.com" }), "key-2")).rejects.toThrow(IdempotencyKeyReusedError);
+  const after = await db.pool.query("SELECT (SELECT count(*) FROM orders)::int AS orders, (SELECT count(*) FROM outbox)::int AS outbox");
+  expect(after.rows[0]).toEqual(before.rows[0]);
+  expect(await outboxEvents(first.orderId)).toHaveLength(1);
+});
+
+test("when two requests race with the same Idempotency-Key and different bodies, then one order is placed and the other is refused", async () => {
+  const results = await Promise.allSettled([
+    placeOrder(deps, request({ customerId: "racer-1" }), "key-race"),
+    placeOrder(deps, request({ customerId: "racer-2" }), "key-race"),
+  ]);
+  expect(results.map((result) => result.status).sort()).toEqual(["fulfilled", "rejected"]);
+  expect(results.find((result) => result.status === "rejected")).toMatchObject({ reason: expect.any(IdempotencyKeyReusedError) });
+  const { rows } = await db.pool.query("SELECT count(*)::int AS n FROM orders WHERE idempotency_key = 'key-race'");
+  expect(rows[0].n).toBe(1);
+});
+
+test("when an order placed before body hashes were kept is retried with its key, then the retry gets that order", async () => {
+  const first = await placeOrder(deps, request(), "key-old");
+  await db.pool.query("UPDATE orders SET body_sha256 = NULL WHERE id = $1", [first.orderId]);
+  const again = await placeOrder(deps, request({ customerId: "someone-else" }), "key-old");
+  expect(again.orderId).toBe(first.orderId);
 });
 
 test("when stock, payment and shipment facts arrive, then the order is CONFIRMED and OrderConfirmed is sent once", async () => {

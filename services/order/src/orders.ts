@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import type { Pool, PoolClient } from "pg";
 import { newEvent, topics, type OrderLine, type ShippingAddress } from "@shop/contracts";
 import { withTransaction, type Outbox } from "@shop/messaging";
+import { bodySha256 } from "./body-hash";
 import * as db from "./db";
 import { isFinal, nextStatus, type OrderStatus, type SagaFact } from "./order-saga";
 
@@ -34,6 +35,13 @@ export class UnknownSkuError extends Error {
   }
 }
 
+/** An Idempotency-Key sent again with another body: the client's mistake (a key names one request), answered with 422. */
+export class IdempotencyKeyReusedError extends Error {
+  constructor() {
+    super("Idempotency-Key: this key was used with a different request body; send a new key for a new order");
+  }
+}
+
 export interface OrdersDeps {
   pool: Pool;
   outbox: Outbox;
@@ -43,14 +51,16 @@ export interface OrdersDeps {
 
 /**
  * Prices the order from the local catalogue, stores it PENDING and adds OrderPlaced to the
- * outbox, in one transaction. The same idempotency key returns the order it created first.
+ * outbox, in one transaction. The same idempotency key with the same body returns the order it
+ * created first, writing nothing; with another body it throws IdempotencyKeyReusedError.
  */
 export async function placeOrder(deps: OrdersDeps, request: OrderRequest, idempotencyKey?: string): Promise<{ orderId: string; status: OrderStatus }> {
   const now = deps.now?.() ?? new Date();
+  const requestSha256 = bodySha256(request);
   return withTransaction(deps.pool, async (tx) => {
     if (idempotencyKey) {
       const existing = await db.orderByIdempotencyKey(tx, idempotencyKey);
-      if (existing) return { orderId: existing.id, status: existing.status };
+      if (existing) return sameOrderAgain(existing, requestSha256);
     }
     const prices = await db.prices(tx, request.items.map((item) => item.sku));
     const items: OrderLine[] = request.items.map(({ sku, quantity }) => {
@@ -61,13 +71,12 @@ export async function placeOrder(deps: OrdersDeps, request: OrderRequest, idempo
     const order: db.OrderRow = {
       id: randomUUID(), status: "PENDING", reason: null, customerId: request.customerId, email: request.email, items,
       total: items.reduce((sum, item) => sum + item.quantity * item.unitPrice, 0),
-      paymentMethod: request.paymentMethod, shippingAddress: request.shippingAddress, createdAt: now,
+      paymentMethod: request.paymentMethod, shippingAddress: request.shippingAddress, createdAt: now, bodySha256: requestSha256,
     };
     const inserted = await db.insertOrder(tx, order, idempotencyKey ?? null, new Date(now.getTime() + deps.sagaTimeoutMs));
     if (!inserted) {
       // Another request with the same key committed between our check and our insert.
-      const winner = (await db.orderByIdempotencyKey(tx, idempotencyKey!))!;
-      return { orderId: winner.id, status: winner.status };
+      return sameOrderAgain((await db.orderByIdempotencyKey(tx, idempotencyKey!))!, requestSha256);
     }
     const placed = newEvent("OrderPlaced", {
       orderId: order.id, customerId: order.customerId, items, total: order.total,
@@ -77,6 +86,12 @@ export async function placeOrder(deps: OrdersDeps, request: OrderRequest, idempo
     await deps.outbox.add(tx, placed, { topic: topics.orders, key: order.id });
     return { orderId: order.id, status: order.status };
   });
+}
+
+/** The order a repeated Idempotency-Key placed, if the body is the same; an order from before body hashes were kept is taken as the same. */
+function sameOrderAgain(existing: db.OrderRow, requestSha256: string): { orderId: string; status: OrderStatus } {
+  if (existing.bodySha256 !== null && existing.bodySha256 !== requestSha256) throw new IdempotencyKeyReusedError();
+  return { orderId: existing.id, status: existing.status };
 }
 
 /** A fact about an order (another service's event, or the deadline), as the saga sees it. */

@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
+import fc from "fast-check";
 import { newEvent } from "@shop/contracts";
 import { withTransaction } from "@shop/messaging";
 import { createLogger } from "@shop/observability";
+import { anyQueryString, anyUrlPart } from "@shop/testkit";
 import { buildHttp } from "./http";
 import { recordFact } from "./payments";
 import { testDatabase } from "./testing";
@@ -44,5 +46,18 @@ describe("GET /payments/:orderId", () => {
     const response = await app.inject({ method: "GET", url: "/payments/42" });
     expect(response.statusCode).toBe(400);
     expect(response.json().message).toMatch(/orderId/);
+  });
+
+  test("when the order id has NUL after a UUID, then it answers 400 naming the parameter", async () => {
+    const response = await app.inject({ method: "GET", url: `/payments/${randomUUID()}%00` });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().message).toMatch(/params\/orderId/);
+  });
+
+  test("when GET /payments/:orderId gets any path and query, then it never answers 5xx", async () => {
+    await fc.assert(fc.asyncProperty(anyUrlPart, anyQueryString, async (orderId, query) => {
+      const response = await app.inject({ method: "GET", url: `/payments/${orderId}${query}` });
+      expect(response.statusCode).toBeLessThan(500);
+    }), { numRuns: 200 });
   });
 });

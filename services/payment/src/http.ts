@@ -3,7 +3,7 @@ import type { Pool } from "pg";
 import { createApp, type Logger, type ReadinessCheck } from "@shop/observability";
 import { getPayment } from "./payments";
 
-const PaymentParams = Type.Object({ orderId: Type.String({ format: "uuid" }) });
+const PaymentParams = Type.Object({ orderId: Type.String({ format: "uuid", maxLength: 36 }) }, { additionalProperties: false });
 
 export interface HttpDeps {
   logger: Logger;
