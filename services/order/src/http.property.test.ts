@@ -6,32 +6,24 @@
  */
 import fc from "fast-check";
 import { withTransaction } from "@shop/messaging";
-import { createLogger } from "@shop/observability";
 import { anyQueryString, anyUrlPart, type FreshDatabase } from "@shop/testkit";
 import { upsertProduct } from "./db";
-import { buildHttp } from "./http";
 import { loadShedder } from "./load-shedding";
-import { jsonOutbox, testDatabase } from "./testing";
+import { httpTestApp, noSheddingLimits, testDatabase, validOrderBody } from "./testing";
 
 let db: FreshDatabase;
-let app: ReturnType<typeof buildHttp>;
+let app: ReturnType<typeof httpTestApp>;
 
 beforeAll(async () => {
   db = await testDatabase("order_http_property_test");
   await withTransaction(db.pool, (tx) => upsertProduct(tx, "TEE-1", "T-shirt", 1500));
-  const orders = { pool: db.pool, outbox: jsonOutbox(), sagaTimeoutMs: 30_000 };
-  const shedder = loadShedder(db.pool, { maxSagaWaitMs: 0, maxSagasInFlight: 0 }); // no limit: load shedding has its own tests
-  app = buildHttp({ logger: createLogger("order", "silent"), orders, pool: db.pool, shedder, readiness: {} });
+  app = httpTestApp(db.pool, loadShedder(db.pool, noSheddingLimits));
 });
 afterAll(async () => {
   await app.close();
   await db.drop();
 });
 
-const validOrder = {
-  customerId: "c-1", items: [{ sku: "TEE-1", quantity: 1 }], paymentMethod: "tok_visa",
-  shippingAddress: { name: "Ada", line1: "1 Main St", city: "Berlin", postalCode: "10115", country: "DE" }, email: "ada@example.com",
-};
 
 /** Any character, lone surrogate halves (which no UTF-8 text holds, but JSON's "\ud800" does) and NUL included. */
 const anyCharacter = fc.oneof(
@@ -69,7 +61,7 @@ const anyMutation: fc.Arbitrary<Mutation> = fc.oneof(
 
 /** A copy of the valid order with the mutations applied, in order; one that lands where an earlier one removed the way changes nothing. */
 function mutated(mutations: Mutation[]): unknown {
-  const order = structuredClone(validOrder) as unknown as Record<string, unknown>;
+  const order = structuredClone(validOrderBody) as unknown as Record<string, unknown>;
   for (const mutation of mutations) {
     const path = mutation.kind === "add unknown field" ? [...mutation.path, mutation.name] : mutation.path;
     let parent: unknown = order;

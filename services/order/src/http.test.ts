@@ -1,30 +1,23 @@
 import { withTransaction } from "@shop/messaging";
-import { createLogger } from "@shop/observability";
 import type { FreshDatabase } from "@shop/testkit";
 import { upsertProduct } from "./db";
-import { buildHttp } from "./http";
 import { loadShedder } from "./load-shedding";
-import { jsonOutbox, testDatabase } from "./testing";
+import { httpTestApp, noSheddingLimits, testDatabase, validOrderBody } from "./testing";
 
 let db: FreshDatabase;
-let app: ReturnType<typeof buildHttp>;
+let app: ReturnType<typeof httpTestApp>;
 
 beforeAll(async () => {
   db = await testDatabase("order_http_test");
   await withTransaction(db.pool, (tx) => upsertProduct(tx, "TEE-1", "T-shirt", 1500));
-  const orders = { pool: db.pool, outbox: jsonOutbox(), sagaTimeoutMs: 30_000 };
-  const shedder = loadShedder(db.pool, { maxSagaWaitMs: 0, maxSagasInFlight: 0 }); // no limit: load shedding has its own tests
-  app = buildHttp({ logger: createLogger("order", "silent"), orders, pool: db.pool, shedder, readiness: {} });
+  app = httpTestApp(db.pool, loadShedder(db.pool, noSheddingLimits));
 });
 afterAll(async () => {
   await app.close();
   await db.drop();
 });
 
-const body = {
-  customerId: "c-1", items: [{ sku: "TEE-1", quantity: 1 }], paymentMethod: "tok_visa",
-  shippingAddress: { name: "Ada", line1: "1 Main St", city: "Berlin", postalCode: "10115", country: "DE" }, email: "ada@example.com",
-};
+const body = validOrderBody;
 const countOrders = async () => (await db.pool.query("SELECT count(*)::int AS n FROM orders")).rows[0].n as number;
 const countRows = async () => (await db.pool.query(
   "SELECT (SELECT count(*) FROM orders)::int AS orders, (SELECT count(*) FROM outbox)::int AS outbox, (SELECT count(*) FROM order_history)::int AS history",

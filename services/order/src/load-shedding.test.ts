@@ -3,27 +3,24 @@
  * themselves, where the service's timer would, so nothing waits on a clock.
  */
 import { withTransaction } from "@shop/messaging";
-import { createLogger } from "@shop/observability";
 import type { FreshDatabase } from "@shop/testkit";
 import { upsertProduct } from "./db";
-import { buildHttp } from "./http";
 import { assumedMinimumRatePerS, loadShedder, rateWindowMs, type LoadShedder } from "./load-shedding";
 import { applyFact } from "./orders";
-import { jsonOutbox, testDatabase } from "./testing";
+import { httpTestApp, jsonOutbox, testDatabase, validOrderBody } from "./testing";
 
 const maxSagasInFlight = 2;
 const maxSagaWaitMs = 10_000;
 const outbox = jsonOutbox();
 let db: FreshDatabase;
 let shedder: LoadShedder;
-let app: ReturnType<typeof buildHttp>;
+let app: ReturnType<typeof httpTestApp>;
 
 beforeAll(async () => {
   db = await testDatabase("order_shedding_test");
   await withTransaction(db.pool, (tx) => upsertProduct(tx, "TEE-1", "T-shirt", 1500));
   shedder = loadShedder(db.pool, { maxSagaWaitMs, maxSagasInFlight });
-  const orders = { pool: db.pool, outbox, sagaTimeoutMs: 30_000 };
-  app = buildHttp({ logger: createLogger("order", "silent"), orders, pool: db.pool, shedder, readiness: {} });
+  app = httpTestApp(db.pool, shedder, outbox);
 });
 afterAll(async () => {
   await app.close();
@@ -36,10 +33,7 @@ beforeEach(async () => {
   await shedder.refresh();
 });
 
-const body = {
-  customerId: "c-1", items: [{ sku: "TEE-1", quantity: 1 }], paymentMethod: "tok_visa",
-  shippingAddress: { name: "Ada", line1: "1 Main St", city: "Berlin", postalCode: "10115", country: "DE" }, email: "ada@example.com",
-};
+const body = validOrderBody;
 const post = (idempotencyKey?: string) =>
   app.inject({ method: "POST", url: "/orders", payload: body, headers: idempotencyKey ? { "idempotency-key": idempotencyKey } : {} });
 const count = async (table: "orders" | "outbox") => (await db.pool.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n as number;
@@ -163,11 +157,11 @@ describe("the expected wait: sagas in flight ÷ the rate they finish", () => {
   // rate (10/s), that is 10 sagas in flight; the hard cap is out of the way.
   const waitMs = 1_000;
   let rateShedder: LoadShedder;
-  let rateApp: ReturnType<typeof buildHttp>;
+  let rateApp: ReturnType<typeof httpTestApp>;
   // A new shedder per test: what it measured in one test must not count in the next.
   beforeEach(() => {
     rateShedder = loadShedder(db.pool, { maxSagaWaitMs: waitMs, maxSagasInFlight: 0 });
-    rateApp = buildHttp({ logger: createLogger("order", "silent"), orders: { pool: db.pool, outbox, sagaTimeoutMs: 30_000 }, pool: db.pool, shedder: rateShedder, readiness: {} });
+    rateApp = httpTestApp(db.pool, rateShedder, outbox);
   });
   afterEach(() => rateApp.close());
   const place = async () => (await rateApp.inject({ method: "POST", url: "/orders", payload: body })).statusCode;
