@@ -8,7 +8,8 @@ import type { Codec } from "./codec";
 import { consume, type Consumer, type ConsumeOptions } from "./consumer";
 import { dlqHeaders } from "./dead-letter";
 import { RetriableError } from "./errors";
-import type { HandlerContext } from "./inbox";
+import type { PoolClient } from "pg";
+import type { HandlerContext, ReceivedEvent } from "./inbox";
 import { connectPublisher, groupPosition, type OutgoingMessage, type Publisher } from "./kafka";
 import { createOutbox } from "./outbox";
 import { env, freshDatabase, freshTopic, kafkaConfig, readTopic, testCodec, testSchemaIds, thing, type ThingHappened } from "./testing";
@@ -245,6 +246,66 @@ test("when one fetched batch holds a duplicate, a poison message and a failing e
   const { rows } = await db.pool.query<{ tx: string; sequences: number[] }>(
     "SELECT tx, array_agg(sequence ORDER BY sequence) AS sequences FROM effects GROUP BY tx ORDER BY min(sequence)");
   expect(rows.map((row) => row.sequences)).toEqual([[1, 2], [4, 5]]);
+});
+
+/** A batch handler: every event's effect with ONE statement, as services' handleBatch write. */
+const recordEffects = async (events: ReceivedEvent<ThingHappened>[], tx: PoolClient) => {
+  await tx.query("INSERT INTO effects (event_id, key, sequence) SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[])",
+    [events.map(({ event }) => event.eventId), events.map(({ event }) => event.key), events.map(({ event }) => event.sequence)]);
+};
+
+test("when a batch handler is given a fetched batch, then it is called once with the new events in order, and their effects commit in one transaction", async () => {
+  const topic = await freshTopic("inbox-batch-handler", 1);
+  const events = [1, 2, 3, 4].map((n) => thing("k", n));
+  await publisher.send([...await Promise.all(events.map((event) => encoded(topic, event))), await encoded(topic, events[1]!)]);
+  const calls: number[][] = [];
+  const consumer = await start(topic, {
+    handler: undefined,
+    handleBatch: async (received, tx) => {
+      calls.push(received.map(({ event }) => event.sequence));
+      await recordEffects(received, tx);
+    },
+  });
+
+  await waitFor("five messages consumed", () => consumer.status().handled + consumer.status().duplicates === 5);
+  expect(calls).toEqual([[1, 2, 3, 4]]); // the copy of event 2 is a duplicate: not handed over
+  expect(consumer.status()).toMatchObject({ handled: 4, duplicates: 1 });
+  const { rows } = await db.pool.query<{ transactions: number }>("SELECT count(DISTINCT tx)::int AS transactions FROM effects");
+  expect(rows[0]!.transactions).toBe(1);
+  expect(await effects()).toEqual([1, 2, 3, 4]);
+});
+
+test("when a batch handler fails on a batch with a duplicate and a poison message, then its events go again one per transaction: the failing one is dead-lettered, every other effect happens once", async () => {
+  const topic = await freshTopic("inbox-batch-handler-failure", 1);
+  const [e1, e2, e3, e4, e5] = [1, 2, 3, 4, 5].map((n) => thing("k", n));
+  await publisher.send([
+    await encoded(topic, e1!), await encoded(topic, e2!), await encoded(topic, e1!), { topic, key: "k", value: Buffer.from("poison"), headers: {} },
+    await encoded(topic, e3!), await encoded(topic, e4!), await encoded(topic, e5!),
+  ]);
+  const dlq = await readTopic(`${topic}.dlq`);
+  cleanups.push(() => dlq.stop());
+  const calls: number[][] = [];
+  const consumer = await start(topic, {
+    handler: undefined,
+    handleBatch: async (received, tx) => {
+      calls.push(received.map(({ event }) => event.sequence));
+      await recordEffects(received, tx);
+      if (received.some(({ event }) => event.sequence === 3)) throw new TypeError("a bug in the handler"); // permanent
+    },
+  });
+
+  await waitFor("two dead letters", () => dlq.messages.length >= 2);
+  await waitFor("four effects", async () => (await effects()).length >= 4);
+  expect(await effects()).toEqual([1, 2, 4, 5]);
+  expect(calls).toEqual([[1, 2, 3, 4, 5], [1], [2], [3], [4], [5]]);
+  expect(dlq.messages.map((m) => m.headers[dlqHeaders.kind])).toEqual(["undecodable", "handler"]);
+  expect(dlq.messages[1]!.headers[dlqHeaders.offset]).toBe("4");
+  expect(consumer.status()).toMatchObject({ handled: 4, duplicates: 1, deadLettered: 2, retries: 0 });
+});
+
+test("when consume() is given both a handler and handleBatch, then it refuses to start and says to pass one", async () => {
+  const topic = await freshTopic("inbox-two-handlers");
+  await expect(start(topic, { handleBatch: recordEffects })).rejects.toThrow(/either `handler`.*or `handleBatch`/);
 });
 
 test("when events are handled, then their offsets are committed within the commit interval, and a new consumer of the group starts after them", async () => {

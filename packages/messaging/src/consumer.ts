@@ -22,7 +22,7 @@ import { readEvent, type Codec } from "./codec";
 import { deadLetterMessage, deadLetterTopic, dlqHeaders } from "./dead-letter";
 import { classifyError } from "./errors";
 import { validateEvent, type Event } from "./event";
-import { handleInTransaction, HandlerFailed, type Handler, type InboxEntry } from "./inbox";
+import { handleInTransaction, HandlerFailed, type BatchHandler, type Handler, type Handling, type InboxEntry } from "./inbox";
 import { connectPublisher, ensureTopics, subscribe, type Batch, type IncomingMessage, type KafkaConfig, type OutgoingMessage, type Publisher } from "./kafka";
 import { errorFields, silentLogger, type Logger } from "./logger";
 import { consumedEvents, consumerLag, consumerRetries, deadLettered } from "./metrics";
@@ -35,7 +35,9 @@ export interface ConsumeOptions<E extends Event = Event> {
   /** The consumer group, and the consumer's name in processed_events: the service name. */
   groupId: string;
   topics: string[];
-  handler: Handler<E>;
+  /** One call per new event (inbox.ts); or `handleBatch`: one call per transaction's new events. */
+  handler?: Handler<E>;
+  handleBatch?: BatchHandler<E>;
   /** Checks a decoded value is an event (default: eventId and eventType); throw ValidationError otherwise. */
   validate?: (value: unknown) => E;
   logger?: Logger;
@@ -63,14 +65,15 @@ export interface Consumer {
 /** The rest of the batch is given up: the consumer is stopping, or the partition went to another consumer. */
 class BatchAbandoned extends Error {}
 
-/** The handler failed on `entries[index]` (and the transaction rolled back). */
+/** The handler failed on `entries[index]` (and the transaction rolled back); a batch handler's failure has no index. */
 interface HandlerFailure {
-  index: number;
+  index: number | undefined;
   error: unknown;
 }
 
 export async function consume<E extends Event = Event>(options: ConsumeOptions<E>): Promise<Consumer> {
-  const { pool, codec, groupId, topics, handler, logger = silentLogger, maxAttempts = 5, transactionSize = 500 } = options;
+  const { pool, codec, groupId, topics, logger = silentLogger, maxAttempts = 5, transactionSize = 500 } = options;
+  const handling = handlingOf(options);
   const kafka = { logger, ...options.kafka }; // kafkajs logs through the consumer's logger unless told otherwise
   const validate = options.validate ?? (validateEvent as (value: unknown) => E);
   const backoff = options.backoff ?? { initialMs: 100, maxMs: 5000 };
@@ -146,10 +149,13 @@ export async function consume<E extends Event = Event>(options: ConsumeOptions<E
    * Steps 3 and 4: the events in as few transactions as possible. `take` is how many of the
    * pending events go into the next transaction: all of them, until the handler fails on one.
    * Then the events before it are committed without it, and the failing event, now first, is
-   * handed to the retry policy alone (take = 0) with the error it failed with.
+   * handed to the retry policy alone (take = 0) with the error it failed with. A batch handler
+   * cannot say which event failed: then the rest of the slice goes one event per transaction
+   * (`oneByOne`), which finds the failing event and commits every other.
    */
   async function handle(entries: InboxEntry<E>[], batch: Batch): Promise<void> {
     let pending = entries;
+    let oneByOne = false;
     let take = pending.length;
     let failedWith: { error: unknown } | undefined; // why pending[take] failed, once it has
     while (pending.length > 0) {
@@ -157,17 +163,22 @@ export async function consume<E extends Event = Event>(options: ConsumeOptions<E
         await retryAlone(pending[0]!, failedWith!.error, batch);
         failedWith = undefined;
         pending = pending.slice(1);
-        take = pending.length;
+        take = oneByOne ? 1 : pending.length;
         continue;
       }
       const failure = await transact(pending.slice(0, take), batch);
+      if (failure && failure.index === undefined && take > 1) {
+        oneByOne = true; // rolled back, and any of them may be at fault: one at a time from here
+        take = 1;
+        continue;
+      }
       if (failure) {
-        take = failure.index; // rolled back: next, the events before the failing one
+        take = failure.index ?? 0; // rolled back: next, the events before the failing one (a lone event is the failing one)
         failedWith = failure;
         continue;
       }
       pending = pending.slice(take);
-      take = failedWith ? 0 : pending.length;
+      take = failedWith ? 0 : oneByOne ? 1 : pending.length;
     }
   }
 
@@ -196,7 +207,7 @@ export async function consume<E extends Event = Event>(options: ConsumeOptions<E
   async function transact(entries: InboxEntry<E>[], batch: Batch): Promise<HandlerFailure | undefined> {
     for (let attempt = 0; ; attempt++) {
       try {
-        const { handled, duplicates } = await handleInTransaction(pool, groupId, entries, handler, logger);
+        const { handled, duplicates } = await handleInTransaction(pool, groupId, entries, handling, logger);
         stats.handled += handled;
         stats.duplicates += duplicates;
         consumedEvents.inc({ outcome: "handled" }, handled);
@@ -245,4 +256,11 @@ export async function consume<E extends Event = Event>(options: ConsumeOptions<E
     },
     status: () => ({ ...stats }),
   };
+}
+
+/** The one way of handling the options name: `handler` or `handleBatch`. */
+function handlingOf<E extends Event>({ handler, handleBatch }: Pick<ConsumeOptions<E>, "handler" | "handleBatch">): Handling<E> {
+  if (handler && !handleBatch) return { handler };
+  if (handleBatch && !handler) return { handleBatch };
+  throw new Error("consume(): pass either `handler` (one event at a time) or `handleBatch` (a batch at a time), not both or neither");
 }

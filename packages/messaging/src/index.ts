@@ -10,11 +10,11 @@ export {
   classifyError, DecodeError, EncodeError, MessagingError, RetriableError, ValidationError, type ErrorClass,
 } from "./errors";
 export { validateEvent, type Event } from "./event";
-export type { Handler, HandlerContext } from "./inbox";
+export type { BatchHandler, Handler, HandlerContext, ReceivedEvent } from "./inbox";
 export { ensureTopics, kafkaReachable, type IncomingMessage, type KafkaConfig, type TopicToCreate } from "./kafka";
 export { silentLogger, type Logger } from "./logger";
 export { messagingMigrations, migrate, migrationsIn, type Migration } from "./migrations";
-export { createOutbox, outboxBacklog, outboxChannel, type AddOptions, type Outbox, type OutboxOptions } from "./outbox";
+export { createOutbox, outboxBacklog, outboxChannel, type AddOptions, type Outbox, type OutboxOptions, type OutgoingEvent } from "./outbox";
 export { startRelay, type Relay, type RelayOptions } from "./relay";
 export { backoffDelay, type Backoff } from "./retry";
 export { isValidTraceparent, readTraceContext, traceIdOf, writeTraceContext, type TraceContext } from "./trace";

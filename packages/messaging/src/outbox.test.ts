@@ -75,3 +75,34 @@ test("when notify is off, then adding sends no notification (the relay finds the
   const count = await notificationsDuring(() => withTransaction(db.pool, (tx) => outbox.add(tx, thing("k", 1), { topic: "orders", key: "k" })));
   expect(count).toBe(0);
 });
+
+test("when a batch handler adds several events with addMany, then one statement writes them in the order given, each with its own trace context", async () => {
+  const outbox = createOutbox({ codec });
+  const contexts = ["00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"];
+  const events = [thing("b", 1), thing("a", 2), thing("b", 3)];
+  const count = await notificationsDuring(() => withTransaction(db.pool, (tx) => outbox.addMany(tx, events.map((event, i) =>
+    ({ event, topic: "orders", key: event.key, traceContext: { traceparent: contexts[i % 2]! } })))));
+
+  const { rows } = await db.pool.query("SELECT key, event_id, headers, payload FROM outbox ORDER BY id");
+  expect(rows.map((row) => row.event_id)).toEqual(events.map((event) => event.eventId));
+  expect(rows.map((row) => row.headers.traceparent)).toEqual([contexts[0], contexts[1], contexts[0]]);
+  expect(await Promise.all(rows.map((row) => codec.decode(row.payload)))).toEqual(events);
+  expect(count).toBe(1);
+});
+
+test("when addMany is given nothing, then it writes nothing and notifies nobody", async () => {
+  const outbox = createOutbox({ codec });
+  const count = await notificationsDuring(() => withTransaction(db.pool, (tx) => outbox.addMany(tx, [])));
+  expect(count).toBe(0);
+  expect(await outboxBacklog(db.pool)).toEqual({ count: 0, oldestAgeMs: null });
+});
+
+test("when one of addMany's events does not fit its schema, then nothing of the batch is written", async () => {
+  const outbox = createOutbox({ codec });
+  const adding = withTransaction(db.pool, (tx) => outbox.addMany(tx, [
+    { event: thing("k", 1), topic: "orders", key: "k" },
+    { event: { ...thing("k", 2), sequence: "two" } as never, topic: "orders", key: "k" },
+  ]));
+  await expect(adding).rejects.toThrow(EncodeError);
+  expect(await outboxBacklog(db.pool)).toEqual({ count: 0, oldestAgeMs: null });
+});

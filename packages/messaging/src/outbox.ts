@@ -20,9 +20,20 @@ export interface AddOptions {
   traceContext?: TraceContext;
 }
 
+/** One event for addMany: the event and where it goes. */
+export interface OutgoingEvent extends AddOptions {
+  event: Event;
+}
+
 export interface Outbox {
   /** Encodes the event and inserts it. `tx` must be inside BEGIN; nothing is published before COMMIT. */
   add(tx: ClientBase, event: Event, options: AddOptions): Promise<void>;
+  /**
+   * Encodes the events and inserts them with ONE statement, in the order given (ids grow in that
+   * order, so the relay publishes them in it): what a batch handler uses to write every event
+   * its batch causes. Nothing to insert, no statement.
+   */
+  addMany(tx: ClientBase, events: readonly OutgoingEvent[]): Promise<void>;
 }
 
 export interface OutboxOptions {
@@ -39,13 +50,30 @@ export interface OutboxOptions {
 export function createOutbox({ codec, notify = true }: OutboxOptions): Outbox {
   const insert = `INSERT INTO outbox (topic, key, event_id, event_type, payload, headers)
     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`;
-  // One round trip: the NOTIFY rides on the INSERT.
-  const sql = notify ? `WITH added AS (${insert}) SELECT pg_notify('${outboxChannel}', '') FROM added` : insert;
+  // WITH ORDINALITY ... ORDER BY: the rows take their ids (bigserial) in the order given.
+  const insertMany = `INSERT INTO outbox (topic, key, event_id, event_type, payload, headers)
+    SELECT topic, key, event_id, event_type, payload, headers
+      FROM unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::bytea[], $6::jsonb[])
+           WITH ORDINALITY AS rows (topic, key, event_id, event_type, payload, headers, position)
+     ORDER BY position
+    RETURNING id`;
+  // One round trip: the NOTIFY rides on the INSERT (one notification per statement, not per row).
+  const notifying = (sql: string) => (notify ? `WITH added AS (${sql}) SELECT pg_notify('${outboxChannel}', '') FROM added LIMIT 1` : sql);
+  const addSql = notifying(insert);
+  const addManySql = notifying(insertMany);
   return {
     async add(tx, event, { topic, key, traceContext }) {
       const payload = await codec.encode(topic, event);
       const headers = writeTraceContext(traceContext ?? activeTraceContext());
-      await tx.query(sql, [topic, key, event.eventId, event.eventType, payload, headers]);
+      await tx.query(addSql, [topic, key, event.eventId, event.eventType, payload, headers]);
+    },
+    async addMany(tx, events) {
+      if (events.length === 0) return;
+      const payloads = await Promise.all(events.map(({ event, topic }) => codec.encode(topic, event)));
+      await tx.query(addManySql, [
+        events.map((e) => e.topic), events.map((e) => e.key), events.map((e) => e.event.eventId), events.map((e) => e.event.eventType),
+        payloads, events.map((e) => JSON.stringify(writeTraceContext(e.traceContext ?? activeTraceContext()))),
+      ]);
     },
   };
 }

@@ -24,9 +24,13 @@ beforeAll(async () => {
   telemetry = startTelemetry("tracing-test", [processor]);
   db = await freshDatabase();
 });
-afterAll(async () => {
+afterEach(async () => {
   await consumer?.stop();
   await relay?.stop();
+  consumer = relay = undefined;
+  exporter.reset();
+});
+afterAll(async () => {
   await db.drop();
   await telemetry.shutdown();
 });
@@ -62,4 +66,37 @@ test("when an event is written inside a traced request, then its handler runs in
   expect(consumerSpan!.parentSpanContext?.spanId).toBe(requestSpanId);
   expect(seenInHandler[0]!.spanId).toBe(consumerSpan!.spanContext().spanId);
   expect(consumerSpan!.attributes).toMatchObject({ "messaging.destination.name": topic, "messaging.consumer.group.name": "tracing" });
+});
+
+test("when a batch handler handles events of two traces, then each event gets a consumer span in its own trace, and the trace context it is handed continues that span", async () => {
+  const topic = await freshTopic("tracing-batch", 1);
+  const codec = await testCodec();
+  const outbox = createOutbox({ codec });
+  const handed: { eventKey: string; traceparent: string | undefined }[] = [];
+  const requests = ["POST /orders a", "POST /orders b"].map((name) => trace.getTracer("test").startSpan(name, { kind: SpanKind.SERVER }));
+  // Both events committed before anyone consumes: one fetched batch, one handleBatch call.
+  for (const [i, request] of requests.entries()) {
+    await context.with(trace.setSpan(context.active(), request), () =>
+      withTransaction(db.pool, (tx) => outbox.add(tx, thing(`order-${i}`, i), { topic, key: `order-${i}` })));
+    request.end();
+  }
+  relay = startRelay({ databaseUrl: db.url, kafka: kafkaConfig("tracing-batch-relay"), pollIntervalMs: 100 });
+  await waitFor("both events published", async () => (await db.pool.query("SELECT count(*)::int AS n FROM outbox")).rows[0].n === 0);
+  consumer = await consume<ThingHappened>({
+    kafka: kafkaConfig("tracing-batch"), pool: db.pool, codec, groupId: "tracing-batch", topics: [topic], maxWaitTimeInMs: 200,
+    handleBatch: async (events) => {
+      for (const { event, traceContext } of events) handed.push({ eventKey: event.key, traceparent: traceContext?.traceparent });
+    },
+  });
+
+  await waitFor("both events handled", () => handed.length === 2);
+  await processor.forceFlush();
+  const consumerSpans = exporter.getFinishedSpans().filter((span) => span.kind === SpanKind.CONSUMER);
+  expect(consumerSpans).toHaveLength(2);
+  for (const [i, request] of requests.entries()) {
+    const span = consumerSpans.find((s) => s.spanContext().traceId === request.spanContext().traceId);
+    expect(span?.parentSpanContext?.spanId).toBe(request.spanContext().spanId);
+    const { traceId, spanId } = span!.spanContext();
+    expect(handed.find((h) => h.eventKey === `order-${i}`)!.traceparent).toBe(`00-${traceId}-${spanId}-01`);
+  }
 });
