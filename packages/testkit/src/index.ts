@@ -18,6 +18,7 @@ export { serviceDatabases } from "./environment";
 export { freshDatabase, type FreshDatabase } from "./fresh-database";
 export { anyQueryString, anyUrlPart, percentEncoded } from "./http-inputs";
 export { startService, type ServiceProcess } from "./service-process";
+export { statementsDuring } from "./statements";
 
 /** Where globalSetup tells test workers how to reach the environment (a JSON descriptor file). */
 export const environmentVariable = "SHOP_TEST_ENVIRONMENT";

@@ -1,29 +1,28 @@
 /**
- * What the payment service does with each event it consumes: store it as a fact about the
- * order and act if the order's payment now has all it needs (payments.ts). Events not listed
- * here need nothing from payment.
+ * What the payment service does with the events it consumes: store each as a fact about its
+ * order and act when the order's payment has all it needs (payments.ts). A batch of events is
+ * handled at once, with a fixed number of statements. Events not listed here need nothing from payment.
  */
-import { topics, type EventOf, type EventType, type ShopEvent } from "@shop/contracts";
-import type { HandlerContext, Outbox } from "@shop/messaging";
-import { recordFact, type PaymentFact } from "./payments";
+import { topics, type EventType, type ShopEvent } from "@shop/contracts";
+import type { BatchHandler, Outbox } from "@shop/messaging";
+import { recordFacts, type PaymentFact } from "./payments";
 
 /** The topics payment consumes: order details and cancellations, reservations, shipment failures. */
 export const consumedTopics = [topics.orders, topics.inventory, topics.shipments];
 
-type Handlers = { [T in EventType]?: (event: EventOf<T>, context: HandlerContext) => Promise<unknown> };
+/** The events payment learns from. */
+const paymentFacts = new Set<EventType>([
+  "OrderPlaced", // the amount and the card
+  "StockReserved", // the go-ahead: charge
+  "OrderCancelled", // never charge; refund if charged
+  "ShipmentFailed", // refund
+]);
 
-export function eventHandler(outbox: Outbox) {
-  const record = (event: PaymentFact, { tx }: HandlerContext) => recordFact(tx, outbox, event);
+const isPaymentFact = (event: ShopEvent): event is PaymentFact => paymentFacts.has(event.eventType);
 
-  const handlers: Handlers = {
-    OrderPlaced: record, // the amount and the card
-    StockReserved: record, // the go-ahead: charge
-    OrderCancelled: record, // never charge; refund if charged
-    ShipmentFailed: record, // refund
-  };
-
-  return async (event: ShopEvent, context: HandlerContext): Promise<void> => {
-    const handle = handlers[event.eventType] as ((event: ShopEvent, context: HandlerContext) => Promise<unknown>) | undefined;
-    await handle?.(event, context);
+export function eventHandler(outbox: Outbox): BatchHandler<ShopEvent> {
+  return async (events, tx) => {
+    const received = events.flatMap(({ event, traceContext }) => (isPaymentFact(event) ? [{ fact: event, traceContext }] : []));
+    if (received.length > 0) await recordFacts(tx, outbox, received);
   };
 }

@@ -5,7 +5,7 @@ import { withTransaction } from "@shop/messaging";
 import { createLogger } from "@shop/observability";
 import { anyQueryString, anyUrlPart } from "@shop/testkit";
 import { buildHttp } from "./http";
-import { recordFact } from "./payments";
+import { recordFacts } from "./payments";
 import { testDatabase } from "./testing";
 
 let db: Awaited<ReturnType<typeof testDatabase>>;
@@ -22,13 +22,13 @@ afterAll(async () => {
 describe("GET /payments/:orderId", () => {
   test("when the order was captured, then it answers 200 with status, amount and refundedAmount", async () => {
     const orderId = randomUUID();
-    await withTransaction(db.pool, async (tx) => {
-      await recordFact(tx, db.outbox, newEvent("StockReserved", { orderId, items: [{ sku: "BOOK-1", quantity: 1 }] }, { producer: "inventory" }));
-      await recordFact(tx, db.outbox, newEvent("OrderPlaced", {
+    await withTransaction(db.pool, (tx) => recordFacts(tx, db.outbox, [
+      { fact: newEvent("StockReserved", { orderId, items: [{ sku: "BOOK-1", quantity: 1 }] }, { producer: "inventory" }) },
+      { fact: newEvent("OrderPlaced", {
         orderId, customerId: "customer-1", items: [{ sku: "BOOK-1", quantity: 1, unitPrice: 1999 }], total: 1999, paymentMethod: "tok_visa",
         shippingAddress: { name: "Ada", line1: "1 Road", city: "London", postalCode: "N1", country: "GB" }, couponCode: null,
-      }, { producer: "order" }));
-    });
+      }, { producer: "order" }) },
+    ]));
 
     const response = await app.inject({ method: "GET", url: `/payments/${orderId}` });
     expect(response.statusCode).toBe(200);

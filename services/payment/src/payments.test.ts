@@ -7,6 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { newEvent, type CancellationReason, type ShopEvent } from "@shop/contracts";
 import { withTransaction } from "@shop/messaging";
+import { statementsDuring } from "@shop/testkit";
 import { eventHandler } from "./events";
 import { getPayment, nextStep } from "./payments";
 import { testDatabase } from "./testing";
@@ -19,8 +20,10 @@ beforeAll(async () => {
 });
 afterAll(() => db.drop());
 
-const deliver = (event: ShopEvent) =>
-  withTransaction(db.pool, (tx) => handle(event, { tx, traceContext: undefined, headers: {}, topic: "test", partition: 0, offset: "0" }));
+/** The events as one batch of the inbox (a redelivered one included: the rules alone must hold). */
+const deliverBatch = (events: ShopEvent[]) =>
+  withTransaction(db.pool, (tx) => handle(events.map((event, i) => ({ event, traceContext: undefined, headers: {}, topic: "test", partition: 0, offset: String(i) })), tx));
+const deliver = (event: ShopEvent) => deliverBatch([event]);
 
 const placed = (orderId: string, paymentMethod = "tok_visa") => newEvent("OrderPlaced", {
   orderId, customerId: "customer-1", items: [{ sku: "BOOK-1", quantity: 2, unitPrice: 1999 }], total: 3998, paymentMethod,
@@ -135,6 +138,29 @@ describe("cancelling and refunding", () => {
 
   test("when payment has never heard of an order, then GET says so with undefined", async () => {
     expect(await getPayment(db.pool, randomUUID())).toBeUndefined();
+  });
+});
+
+describe("a batch of facts at once", () => {
+  test("when one batch holds several orders' facts, a redelivery and a cancellation among them, then each order ends as if its facts came one by one, in four statements", async () => {
+    const [paid, declined, cancelledFirst, refunded] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    const cancellation = cancelled(refunded, "timeout");
+    const batch = [
+      placed(paid), placed(declined, "tok_decline"), cancelled(cancelledFirst, "timeout"), placed(refunded),
+      reserved(paid), reserved(declined), reserved(cancelledFirst), placed(cancelledFirst), reserved(refunded), cancellation, cancellation,
+    ];
+    const statements = await statementsDuring(db.pool, () => deliverBatch(batch));
+
+    expect(await types(paid)).toEqual(["PaymentCaptured"]);
+    expect(await types(declined)).toEqual(["PaymentFailed"]);
+    expect(await types(cancelledFirst)).toEqual([]);
+    expect(await types(refunded)).toEqual(["PaymentCaptured", "PaymentRefunded"]);
+    expect(await db.outboxEvents(refunded)).toEqual([
+      expect.objectContaining({ causationId: batch[8]!.eventId }), expect.objectContaining({ causationId: cancellation.eventId }),
+    ]);
+    expect((await getPayment(db.pool, cancelledFirst))!.status).toBe("cancelled");
+    expect((await getPayment(db.pool, refunded))!).toMatchObject({ status: "refunded", refundedAmount: 3998 });
+    expect(statements).toBe(4); // create rows, lock them, save them, add the events: not per event
   });
 });
 

@@ -7,10 +7,12 @@
  * cancellation on OrderCancelled (orders) or ShipmentFailed (shipments). No handler waits for
  * another: each stores its fact on the order's payment row, under a row lock, and nextStep()
  * decides from the row alone what to do now. The change and its event commit together.
+ * A batch of facts is stored with a fixed number of statements: load every row it touches,
+ * decide fact by fact in memory, save (recordFacts).
  */
 import type { Pool, PoolClient } from "pg";
 import { newEvent, topics, type EventOf, type ShopEvent } from "@shop/contracts";
-import type { Outbox } from "@shop/messaging";
+import type { Outbox, OutgoingEvent, TraceContext } from "@shop/messaging";
 import * as db from "./db";
 import { charge } from "./provider";
 
@@ -39,42 +41,65 @@ export function nextStep(payment: db.PaymentRow): Step | undefined {
   return undefined; // waiting for a fact, or done: a decline, refund or cancel is final
 }
 
+/** A fact, and the trace context of its consumer span (the events it causes continue that trace). */
+export interface ReceivedFact {
+  fact: PaymentFact;
+  traceContext?: TraceContext;
+}
+
 /**
- * Stores the fact and takes the step the row now calls for, inside the caller's transaction
- * (the inbox's). Each step moves the status out of the state that allows it, so it happens at
- * most once per order, however often or in whatever order the facts arrive.
+ * Stores a batch of facts and takes the steps the rows then call for, inside the caller's
+ * transaction (the inbox's), with four statements whatever the batch's size: load (create and
+ * lock every order's row), decide (per fact, in order, in memory: applyFact), save (every
+ * changed row), and add every event to the outbox. Each step moves the status out of the state
+ * that allows it, so it happens at most once per order, however often or in whatever order the
+ * facts arrive. Returns each order's status afterwards.
  */
-export async function recordFact(tx: PoolClient, outbox: Outbox, fact: PaymentFact): Promise<PaymentStatus> {
+export async function recordFacts(tx: PoolClient, outbox: Outbox, facts: readonly ReceivedFact[]): Promise<Map<string, PaymentStatus>> {
+  const payments = await db.lockPayments(tx, facts.map(({ fact }) => fact.orderId));
+  const outgoing: OutgoingEvent[] = [];
+  for (const { fact, traceContext } of facts) {
+    const { payment, event } = applyFact(payments.get(fact.orderId)!, fact);
+    payments.set(fact.orderId, payment);
+    if (event) outgoing.push({ event, topic: topics.payments, key: fact.orderId, traceContext });
+  }
+  await db.savePayments(tx, [...payments.values()]);
+  await outbox.addMany(tx, outgoing);
+  return new Map([...payments].map(([orderId, payment]) => [orderId, payment.status]));
+}
+
+/** One fact, decided in memory: the row with the fact stored and the step taken, and the event announcing the step, if any. */
+export function applyFact(before: db.PaymentRow, fact: PaymentFact): { payment: db.PaymentRow; event?: ShopEvent } {
   const { orderId } = fact;
-  const payment = withFact(await db.lockPayment(tx, orderId), fact);
-  const emit = (event: ShopEvent) => outbox.add(tx, event, { topic: topics.payments, key: orderId });
+  const payment = withFact(before, fact);
   const context = { producer: "payment" as const, causedBy: fact };
-  let next = payment;
 
   switch (nextStep(payment)) {
     case "charge": {
       const amount = payment.amount!; // nextStep charges only when the order is known
       const result = charge({ orderId, amount, paymentMethod: payment.paymentMethod! });
       if (result.outcome === "captured") {
-        next = { ...payment, status: "captured", paymentId: result.paymentId };
-        await emit(newEvent("PaymentCaptured", { orderId, paymentId: result.paymentId, amount }, context));
-      } else {
-        next = { ...payment, status: "declined", reason: result.reason };
-        await emit(newEvent("PaymentFailed", { orderId, reason: result.reason }, context));
+        return {
+          payment: { ...payment, status: "captured", paymentId: result.paymentId },
+          event: newEvent("PaymentCaptured", { orderId, paymentId: result.paymentId, amount }, context),
+        };
       }
-      break;
+      return {
+        payment: { ...payment, status: "declined", reason: result.reason },
+        event: newEvent("PaymentFailed", { orderId, reason: result.reason }, context),
+      };
     }
     case "refund":
       // Simplification: the simulated provider's refunds always succeed, so there is no call to make.
-      next = { ...payment, status: "refunded", refundedAmount: payment.amount! };
-      await emit(newEvent("PaymentRefunded", { orderId, paymentId: payment.paymentId!, amount: payment.amount! }, context));
-      break;
+      return {
+        payment: { ...payment, status: "refunded", refundedAmount: payment.amount! },
+        event: newEvent("PaymentRefunded", { orderId, paymentId: payment.paymentId!, amount: payment.amount! }, context),
+      };
     case "cancel":
-      next = { ...payment, status: "cancelled" };
-      break;
+      return { payment: { ...payment, status: "cancelled" } };
+    case undefined:
+      return { payment };
   }
-  await db.savePayment(tx, next);
-  return next.status;
 }
 
 /** GET /payments/:orderId. capturedAmount - refundedAmount is what the customer paid in the end. */
