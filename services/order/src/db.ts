@@ -22,6 +22,8 @@ export interface OrderRow {
 }
 
 export interface HistoryRow { eventType: string; occurredAt: string; producer: string }
+/** A row to add to an order's history: the event that happened to it. */
+export interface HistoryEntry { orderId: string; eventId: string; eventType: string; occurredAt: string; producer: string }
 
 const orderColumns = `id, status, reason, customer_id AS "customerId", email, items, total::float8 AS total,
   payment_method AS "paymentMethod", shipping_address AS "shippingAddress", created_at AS "createdAt", body_sha256 AS "bodySha256"`;
@@ -37,10 +39,15 @@ export async function catalog(db: Db): Promise<{ sku: string; name: string; pric
   return rows;
 }
 
-export async function upsertProduct(db: Db, sku: string, name: string, price: number): Promise<void> {
+/** Stores products as listed (the latest listing of a SKU wins): one statement for any number. */
+export async function upsertProducts(db: Db, products: readonly { sku: string; name: string; price: number }[]): Promise<void> {
+  // One row per SKU, the last one given: an INSERT ... ON CONFLICT cannot change a row twice.
+  const latest = [...new Map(products.map((product) => [product.sku, product])).values()];
+  if (latest.length === 0) return;
   await db.query(
-    `INSERT INTO catalog (sku, name, price) VALUES ($1, $2, $3)
-     ON CONFLICT (sku) DO UPDATE SET name = excluded.name, price = excluded.price`, [sku, name, price]);
+    `INSERT INTO catalog (sku, name, price) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])
+     ON CONFLICT (sku) DO UPDATE SET name = excluded.name, price = excluded.price`,
+    [latest.map((p) => p.sku), latest.map((p) => p.name), latest.map((p) => p.price)]);
 }
 
 /** Inserts the order unless its idempotency key is taken; returns whether it was inserted. */
@@ -66,15 +73,31 @@ export async function findOrder(db: Db, id: string, { forUpdate = false } = {}):
   return rows[0];
 }
 
-export async function updateStatus(db: Db, id: string, status: OrderStatus, reason: string | null): Promise<void> {
-  await db.query("UPDATE orders SET status = $2, reason = $3 WHERE id = $1", [id, status, reason]);
+/** These orders, locked until the transaction ends, in id order (two batches sharing orders cannot deadlock). */
+export async function lockOrders(db: Db, ids: readonly string[]): Promise<Map<string, OrderRow>> {
+  const { rows } = await db.query<OrderRow>(
+    `SELECT ${orderColumns} FROM orders WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [[...new Set(ids)]]);
+  return new Map(rows.map((row) => [row.id, row]));
 }
 
-export async function addHistory(db: Db, orderId: string, event: { eventId: string; eventType: string; occurredAt: string; producer: string }): Promise<void> {
+/** Writes the orders' status and reason: one statement for any number of orders. */
+export async function updateStatuses(db: Db, orders: readonly Pick<OrderRow, "id" | "status" | "reason">[]): Promise<void> {
+  if (orders.length === 0) return;
   await db.query(
-    `INSERT INTO order_history (order_id, event_id, event_type, occurred_at, producer) VALUES ($1, $2, $3, $4, $5)
+    `UPDATE orders SET status = changed.status, reason = changed.reason
+       FROM unnest($1::uuid[], $2::text[], $3::text[]) AS changed (id, status, reason)
+      WHERE orders.id = changed.id`,
+    [orders.map((o) => o.id), orders.map((o) => o.status), orders.map((o) => o.reason)]);
+}
+
+/** Adds the entries to their orders' histories (an event already there is skipped): one statement for any number. */
+export async function addHistory(db: Db, entries: readonly HistoryEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  await db.query(
+    `INSERT INTO order_history (order_id, event_id, event_type, occurred_at, producer)
+     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::timestamptz[], $5::text[])
      ON CONFLICT DO NOTHING`,
-    [orderId, event.eventId, event.eventType, event.occurredAt, event.producer]);
+    [entries.map((e) => e.orderId), entries.map((e) => e.eventId), entries.map((e) => e.eventType), entries.map((e) => e.occurredAt), entries.map((e) => e.producer)]);
 }
 
 export async function history(db: Db, orderId: string): Promise<HistoryRow[]> {

@@ -1,34 +1,32 @@
 /**
- * What the order service does with each event it consumes: one call per event type. Events
- * not listed here (StockReleased, StockCommitted, PaymentRefunded) need nothing from order.
+ * What the order service does with the events it consumes, a batch at a time: products listed
+ * on the catalogue are stored, and the other services' saga facts move their orders on
+ * (orders.ts, applyFacts), each with a fixed number of statements per batch. Events not listed
+ * here (StockReleased, StockCommitted, PaymentRefunded) need nothing from order.
  */
 import type { EventOf, EventType, ShopEvent } from "@shop/contracts";
-import type { HandlerContext, Outbox } from "@shop/messaging";
-import { upsertProduct } from "./db";
-import { applyFact } from "./orders";
+import type { BatchHandler, Outbox } from "@shop/messaging";
+import { upsertProducts } from "./db";
+import { applyFacts, type Fact } from "./orders";
 import type { SagaFact } from "./order-saga";
 
 /** The topics order consumes: the catalogue and the other services' saga facts. */
 export const consumedTopics = ["catalog", "inventory", "payments", "shipments"];
 
-type Handlers = { [T in EventType]?: (event: EventOf<T>, context: HandlerContext) => Promise<unknown> };
+/** The events that are saga facts: each is the fact of the same name (order-saga.ts). */
+const sagaFacts = new Set<EventType>(["StockReserved", "StockReservationFailed", "PaymentCaptured", "PaymentFailed", "ShipmentScheduled", "ShipmentFailed"]);
 
-export function eventHandler(outbox: Outbox) {
-  const fact = (name: SagaFact) => (event: ShopEvent & { orderId: string }, { tx }: HandlerContext) =>
-    applyFact(tx, outbox, { fact: name, orderId: event.orderId, event });
-
-  const handlers: Handlers = {
-    ProductListed: (event, { tx }) => upsertProduct(tx, event.sku, event.name, event.price),
-    StockReserved: fact("StockReserved"),
-    StockReservationFailed: fact("StockReservationFailed"),
-    PaymentCaptured: fact("PaymentCaptured"),
-    PaymentFailed: fact("PaymentFailed"),
-    ShipmentScheduled: fact("ShipmentScheduled"),
-    ShipmentFailed: fact("ShipmentFailed"),
-  };
-
-  return async (event: ShopEvent, context: HandlerContext): Promise<void> => {
-    const handle = handlers[event.eventType] as ((event: ShopEvent, context: HandlerContext) => Promise<unknown>) | undefined;
-    await handle?.(event, context);
+export function eventHandler(outbox: Outbox): BatchHandler<ShopEvent> {
+  return async (events, tx) => {
+    const products: EventOf<"ProductListed">[] = [];
+    const facts: Fact[] = [];
+    for (const { event, traceContext } of events) {
+      if (event.eventType === "ProductListed") products.push(event);
+      else if (sagaFacts.has(event.eventType) && "orderId" in event) {
+        facts.push({ fact: event.eventType as SagaFact, orderId: event.orderId, event, traceContext });
+      }
+    }
+    await upsertProducts(tx, products);
+    if (facts.length > 0) await applyFacts(tx, outbox, facts);
   };
 }

@@ -1,6 +1,6 @@
 import { withTransaction } from "@shop/messaging";
 import type { FreshDatabase } from "@shop/testkit";
-import { upsertProduct } from "./db";
+import { upsertProducts } from "./db";
 import { loadShedder } from "./load-shedding";
 import { httpTestApp, noSheddingLimits, testDatabase, validOrderBody } from "./testing";
 
@@ -9,7 +9,7 @@ let app: ReturnType<typeof httpTestApp>;
 
 beforeAll(async () => {
   db = await testDatabase("order_http_test");
-  await withTransaction(db.pool, (tx) => upsertProduct(tx, "TEE-1", "T-shirt", 1500));
+  await withTransaction(db.pool, (tx) => upsertProducts(tx, [{ sku: "TEE-1", name: "T-shirt", price: 1500 }]));
   app = httpTestApp(db.pool, loadShedder(db.pool, noSheddingLimits));
 });
 afterAll(async () => {

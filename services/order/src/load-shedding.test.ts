@@ -4,7 +4,7 @@
  */
 import { withTransaction } from "@shop/messaging";
 import type { FreshDatabase } from "@shop/testkit";
-import { upsertProduct } from "./db";
+import { upsertProducts } from "./db";
 import { assumedMinimumRatePerS, loadShedder, rateWindowMs, type LoadShedder } from "./load-shedding";
 import { applyFact } from "./orders";
 import { httpTestApp, jsonOutbox, testDatabase, validOrderBody } from "./testing";
@@ -18,7 +18,7 @@ let app: ReturnType<typeof httpTestApp>;
 
 beforeAll(async () => {
   db = await testDatabase("order_shedding_test");
-  await withTransaction(db.pool, (tx) => upsertProduct(tx, "TEE-1", "T-shirt", 1500));
+  await withTransaction(db.pool, (tx) => upsertProducts(tx, [{ sku: "TEE-1", name: "T-shirt", price: 1500 }]));
   shedder = loadShedder(db.pool, { maxSagaWaitMs, maxSagasInFlight });
   app = httpTestApp(db.pool, shedder, outbox);
 });

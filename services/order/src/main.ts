@@ -29,7 +29,7 @@ async function main(): Promise<void> {
 
   const relay = startRelay({ databaseUrl: config.DATABASE_URL, kafka, logger });
   const consumer = await consume({
-    kafka, pool, codec, logger, groupId: "order", topics: consumedTopics, fromBeginning: true, handler: eventHandler(outbox),
+    kafka, pool, codec, logger, groupId: "order", topics: consumedTopics, fromBeginning: true, handleBatch: eventHandler(outbox),
   });
   // The saga deadline: an order still in flight SAGA_TIMEOUT_MS after it was placed is cancelled.
   const deadlineWatch = setInterval(() => {

@@ -4,8 +4,10 @@
  */
 import type { PoolClient } from "pg";
 import { withTransaction } from "@shop/messaging";
-import type { FreshDatabase } from "@shop/testkit";
-import { upsertProduct } from "./db";
+import { newEvent } from "@shop/contracts";
+import { statementsDuring, type FreshDatabase } from "@shop/testkit";
+import { eventHandler } from "./events";
+import { upsertProducts } from "./db";
 import { jsonOutbox, testDatabase } from "./testing";
 import { applyFact, cancelOverdue, getOrder, IdempotencyKeyReusedError, placeOrder, UnknownSkuError, type OrderRequest, type OrdersDeps } from "./orders";
 
@@ -18,8 +20,7 @@ beforeAll(async () => {
   db = await testDatabase("order_test");
   deps = { pool: db.pool, outbox, sagaTimeoutMs: 30_000, now: () => now };
   await withTransaction(db.pool, async (tx) => {
-    await upsertProduct(tx, "TEE-1", "T-shirt", 1500);
-    await upsertProduct(tx, "MUG-1", "Mug", 900);
+    await upsertProducts(tx, [{ sku: "TEE-1", name: "T-shirt", price: 1500 }, { sku: "MUG-1", name: "Mug", price: 900 }]);
   });
 });
 afterAll(() => db.drop());
@@ -136,4 +137,35 @@ test("when an order is still in flight after SAGA_TIMEOUT_MS, then the deadline 
   expect((await getOrder(db.pool, confirmed.orderId))!.status).toBe("CONFIRMED");
   const cancellations = (await outboxEvents(orderId)).filter((event) => event.eventType === "OrderCancelled");
   expect(cancellations).toEqual([expect.objectContaining({ reason: "timeout" })]);
+});
+
+test("when one batch holds several orders' facts, a redelivery, an unknown order and two listings of a product, then each order ends as one by one, in five statements", async () => {
+  const confirmed = await placeOrder(deps, request());
+  const cancelled = await placeOrder(deps, request());
+  const handle = eventHandler(outbox);
+  const by = (producer: "inventory" | "payment" | "warehouse") => ({ producer });
+  const shipped = newEvent("ShipmentScheduled", { orderId: confirmed.orderId, shipmentId: "shp_1", carrier: "DHL" }, by("warehouse"));
+  const batch = [
+    newEvent("StockReserved", { orderId: confirmed.orderId, items: [{ sku: "TEE-1", quantity: 2 }] }, by("inventory")),
+    newEvent("StockReserved", { orderId: cancelled.orderId, items: [{ sku: "TEE-1", quantity: 2 }] }, by("inventory")),
+    newEvent("ProductListed", { sku: "CAP-1", name: "Cap", price: 700 }, { producer: "inventory" }),
+    newEvent("PaymentCaptured", { orderId: confirmed.orderId, paymentId: "pay_1", amount: 3900 }, by("payment")),
+    newEvent("PaymentFailed", { orderId: cancelled.orderId, reason: "card_declined" }, by("payment")),
+    newEvent("PaymentCaptured", { orderId: crypto.randomUUID(), paymentId: "pay_2", amount: 100 }, by("payment")), // not ours
+    shipped, shipped, // the second copy: a redelivery the rules alone must absorb
+    newEvent("ShipmentScheduled", { orderId: cancelled.orderId, shipmentId: "shp_2", carrier: "DHL" }, by("warehouse")), // too late
+    newEvent("ProductListed", { sku: "CAP-1", name: "Cap", price: 750 }, { producer: "inventory" }), // the latest listing wins
+  ];
+  const statements = await statementsDuring(db.pool, () => withTransaction(db.pool, (tx) =>
+    handle(batch.map((event, i) => ({ event, traceContext: undefined, headers: {}, topic: "test", partition: 0, offset: String(i) })), tx)));
+
+  expect(await getOrder(db.pool, confirmed.orderId)).toMatchObject({ status: "CONFIRMED" });
+  expect((await getOrder(db.pool, confirmed.orderId))!.history.map((h) => h.eventType).sort())
+    .toEqual(["OrderConfirmed", "OrderPlaced", "PaymentCaptured", "ShipmentScheduled", "StockReserved"]);
+  expect((await outboxEvents(confirmed.orderId)).map((event) => event.eventType)).toEqual(["OrderPlaced", "OrderConfirmed"]);
+  expect((await outboxEvents(confirmed.orderId))[1]).toMatchObject({ causationId: shipped.eventId });
+  expect(await getOrder(db.pool, cancelled.orderId)).toMatchObject({ status: "CANCELLED", reason: "payment_declined" });
+  expect((await outboxEvents(cancelled.orderId)).map((event) => event.eventType)).toEqual(["OrderPlaced", "OrderCancelled"]);
+  expect((await db.pool.query("SELECT price::int AS price FROM catalog WHERE sku = 'CAP-1'")).rows).toEqual([{ price: 750 }]);
+  expect(statements).toBe(5); // catalogue, lock the orders, history, statuses, outbox: not per event
 });

@@ -1,12 +1,16 @@
 /**
  * The order service's business: placing an order, moving it through the saga as facts
  * arrive (order-saga.ts decides, this file stores and announces), and cancelling orders that
- * take too long. Every change and the event announcing it commit in one transaction.
+ * take too long. Every change and the event announcing it commit in one transaction; a batch
+ * of facts is applied with a fixed number of statements (load, decide in memory, save).
  */
 import { randomUUID } from "node:crypto";
 import type { Pool, PoolClient } from "pg";
-import { newEvent, topics, type OrderLine, type ShippingAddress } from "@shop/contracts";
-import { withTransaction, type Outbox } from "@shop/messaging";
+import { newEvent, topics, type EventOf, type OrderLine, type ShippingAddress } from "@shop/contracts";
+import { withTransaction, type OutgoingEvent, type Outbox, type TraceContext } from "@shop/messaging";
+
+type OrderConfirmed = EventOf<"OrderConfirmed">;
+type OrderCancelled = EventOf<"OrderCancelled">;
 import { bodySha256 } from "./body-hash";
 import * as db from "./db";
 import { isFinal, nextStatus, type OrderStatus, type SagaFact } from "./order-saga";
@@ -82,7 +86,7 @@ export async function placeOrder(deps: OrdersDeps, request: OrderRequest, idempo
       orderId: order.id, customerId: order.customerId, items, total: order.total,
       paymentMethod: order.paymentMethod, shippingAddress: order.shippingAddress, couponCode: null,
     }, { producer: "order", now: () => now });
-    await db.addHistory(tx, order.id, placed);
+    await db.addHistory(tx, [historyEntry(order.id, placed)]);
     await deps.outbox.add(tx, placed, { topic: topics.orders, key: order.id });
     return { orderId: order.id, status: order.status };
   });
@@ -100,32 +104,66 @@ export interface Fact {
   orderId: string;
   /** The event that carries the fact; absent for the deadline. */
   event?: { eventId: string; eventType: string; occurredAt: string; producer: string };
+  /** The trace context the events it causes continue (the consumer span's); default: the active one. */
+  traceContext?: TraceContext;
 }
 
 /**
- * Records the fact in the order's history and applies the saga's transition, inside the
- * caller's transaction (the inbox's, or the deadline watch's). Announces a final status with
- * OrderConfirmed or OrderCancelled; a final order never changes again, so each is sent once.
+ * Applies a batch of facts inside the caller's transaction (the inbox's, or the deadline
+ * watch's) with at most four statements, whatever the batch's size:
+ *   1. load:   the batch's orders, locked (in id order: two batches cannot deadlock);
+ *   2. decide: fact by fact, in order, in memory (decideFact), so that two facts of one order
+ *              in the same batch see each other;
+ *   3. save:   the history rows, the changed statuses, and one outbox.addMany.
+ * A final status is announced with OrderConfirmed or OrderCancelled; a final order never changes
+ * again, so each is sent once. A fact about an order that is not ours changes nothing.
+ * Returns each known order's status afterwards.
  */
-export async function applyFact(tx: PoolClient, outbox: Outbox, { fact, orderId, event }: Fact, now = new Date()): Promise<OrderStatus | undefined> {
-  const order = await db.findOrder(tx, orderId, { forUpdate: true });
-  if (!order) return undefined; // not one of ours
-  if (event) await db.addHistory(tx, orderId, event);
+export async function applyFacts(tx: PoolClient, outbox: Outbox, facts: readonly Fact[], now = new Date()): Promise<Map<string, OrderStatus>> {
+  const orders = await db.lockOrders(tx, facts.map((fact) => fact.orderId));
+  const statusBefore = new Map([...orders].map(([id, order]) => [id, order.status]));
+  const history: db.HistoryEntry[] = [];
+  const outgoing: OutgoingEvent[] = [];
+  for (const fact of facts) {
+    const order = orders.get(fact.orderId);
+    if (!order) continue; // not one of ours
+    const decision = decideFact(order, fact, now);
+    orders.set(order.id, decision.order);
+    history.push(...decision.history);
+    if (decision.event) outgoing.push({ event: decision.event, topic: topics.orders, key: order.id, traceContext: fact.traceContext });
+  }
+  await db.addHistory(tx, history);
+  await db.updateStatuses(tx, [...orders.values()].filter((order) => order.status !== statusBefore.get(order.id)));
+  await outbox.addMany(tx, outgoing);
+  return new Map([...orders].map(([id, order]) => [id, order.status]));
+}
+
+/** One fact about an order, in memory: the order after it, the history rows it adds, and the event announcing a final status. */
+export function decideFact(order: db.OrderRow, { fact, event }: Fact, now: Date): { order: db.OrderRow; history: db.HistoryEntry[]; event?: OrderConfirmed | OrderCancelled } {
+  const history: db.HistoryEntry[] = event ? [historyEntry(order.id, event)] : [];
   const transition = nextStatus(order.status, fact);
-  if (!transition) return order.status;
-  await db.updateStatus(tx, orderId, transition.to, transition.reason ?? null);
+  if (!transition) return { order, history };
+  const changed = { ...order, status: transition.to, reason: transition.reason ?? null };
   const context = { producer: "order" as const, now: () => now, ...(event ? { causedBy: event } : {}) };
+  let announced: OrderConfirmed | OrderCancelled | undefined;
   if (transition.to === "CONFIRMED") {
-    const confirmed = newEvent("OrderConfirmed", { orderId, customerEmail: order.email, items: order.items, total: order.total }, context);
-    await db.addHistory(tx, orderId, confirmed);
-    await outbox.add(tx, confirmed, { topic: topics.orders, key: orderId });
+    announced = newEvent("OrderConfirmed", { orderId: order.id, customerEmail: order.email, items: order.items, total: order.total }, context);
   }
   if (transition.to === "CANCELLED") {
-    const cancelled = newEvent("OrderCancelled", { orderId, reason: transition.reason!, customerEmail: order.email }, context);
-    await db.addHistory(tx, orderId, cancelled);
-    await outbox.add(tx, cancelled, { topic: topics.orders, key: orderId });
+    announced = newEvent("OrderCancelled", { orderId: order.id, reason: transition.reason!, customerEmail: order.email }, context);
   }
-  return transition.to;
+  if (announced) history.push(historyEntry(order.id, announced));
+  return { order: changed, history, ...(announced ? { event: announced } : {}) };
+}
+
+/** What an order's history keeps of an event. */
+function historyEntry(orderId: string, { eventId, eventType, occurredAt, producer }: NonNullable<Fact["event"]>): db.HistoryEntry {
+  return { orderId, eventId, eventType, occurredAt, producer };
+}
+
+/** One fact on its own (the same statements as a batch of one). Returns the order's status, or undefined when it is not ours. */
+export async function applyFact(tx: PoolClient, outbox: Outbox, fact: Fact, now = new Date()): Promise<OrderStatus | undefined> {
+  return (await applyFacts(tx, outbox, [fact], now)).get(fact.orderId);
 }
 
 /** Cancels (reason timeout) the orders in flight past their deadline, a batch at a time; returns how many. */
@@ -133,7 +171,7 @@ export async function cancelOverdue(deps: OrdersDeps, limit = 100): Promise<numb
   const now = deps.now?.() ?? new Date();
   return withTransaction(deps.pool, async (tx) => {
     const ids = await db.overdueOrderIds(tx, now, limit);
-    for (const orderId of ids) await applyFact(tx, deps.outbox, { fact: "DeadlinePassed", orderId }, now);
+    await applyFacts(tx, deps.outbox, ids.map((orderId) => ({ fact: "DeadlinePassed" as const, orderId })), now);
     return ids.length;
   });
 }
