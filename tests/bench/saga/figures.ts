@@ -125,7 +125,9 @@ export function phaseFigures(phase: PhaseRecord, idle: IdleRates): PhaseFigures 
       p50: percentile(outcomes.durationsMs, 50), p95: percentile(outcomes.durationsMs, 95),
       p99: percentile(outcomes.durationsMs, 99), max: percentile(outcomes.durationsMs, 100),
     },
-    completedPerS: outcomes.lastFinalAt > outcomes.firstFinalAt ? outcomes.confirmed / ((outcomes.lastFinalAt - outcomes.firstFinalAt) / 1000) : NaN,
+    // From the phase's first order placed to its last saga finished: the rate the system really
+    // carried. (First to last final event overstated it: a backlog finishing in a rush is not capacity.)
+    completedPerS: outcomes.lastFinalAt > outcomes.firstPlacedAt ? outcomes.confirmed / ((outcomes.lastFinalAt - outcomes.firstPlacedAt) / 1000) : NaN,
     acceptedPerS: accepted / (placement.placingMs / 1000),
     maxLateMs: placement.maxLateMs,
     cpuMsPerCheckout,

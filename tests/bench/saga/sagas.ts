@@ -16,25 +16,28 @@ export interface Outcomes {
   cancelled: Record<string, number>;
   /** Saga durations of the final orders, ms, sorted. */
   durationsMs: number[];
-  /** Wall-clock ms of the first and the last final event. */
+  /** Wall-clock ms of the first OrderPlaced, and of the first and the last final event. */
+  firstPlacedAt: number;
   firstFinalAt: number;
   lastFinalAt: number;
 }
 
 export async function outcomes(databases: BenchDatabases, orderIds: string[]): Promise<Outcomes> {
-  const rows = await databases.query<{ status: string; reason: string | null; ms: number | null; final_at: number | null }>("order", `
+  const rows = await databases.query<{ status: string; reason: string | null; ms: number | null; final_at: number | null; placed_at: number }>("order", `
     SELECT o.status, o.reason,
            (extract(epoch FROM f.occurred_at - p.occurred_at) * 1000)::float8 AS ms,
-           (extract(epoch FROM f.occurred_at) * 1000)::float8 AS final_at
+           (extract(epoch FROM f.occurred_at) * 1000)::float8 AS final_at,
+           (extract(epoch FROM p.occurred_at) * 1000)::float8 AS placed_at
       FROM orders o
       JOIN order_history p ON p.order_id = o.id AND p.event_type = 'OrderPlaced'
       LEFT JOIN order_history f ON f.order_id = o.id AND f.event_type IN ('OrderConfirmed', 'OrderCancelled')
      WHERE o.id = ANY($1::uuid[])`, [orderIds]);
-  const result: Outcomes = { confirmed: 0, cancelled: {}, durationsMs: [], firstFinalAt: Infinity, lastFinalAt: 0 };
+  const result: Outcomes = { confirmed: 0, cancelled: {}, durationsMs: [], firstPlacedAt: Infinity, firstFinalAt: Infinity, lastFinalAt: 0 };
   for (const row of rows) {
     if (row.status === "CONFIRMED") result.confirmed++;
     if (row.status === "CANCELLED") result.cancelled[row.reason ?? "?"] = (result.cancelled[row.reason ?? "?"] ?? 0) + 1;
     if (row.ms !== null) result.durationsMs.push(row.ms);
+    result.firstPlacedAt = Math.min(result.firstPlacedAt, row.placed_at);
     if (row.final_at !== null) result.firstFinalAt = Math.min(result.firstFinalAt, row.final_at);
     if (row.final_at !== null) result.lastFinalAt = Math.max(result.lastFinalAt, row.final_at);
   }
