@@ -144,6 +144,18 @@ test("when sagas are in flight and orders were refused, then /metrics shows both
   expect(metrics).toMatch(/^orders_refused_total [1-9]\d*$/m);
 });
 
+test("when no saga is in flight and no order was taken since the reading, then the shedder is idle; an accepted order makes it busy until a reading finds its saga finished", async () => {
+  expect(shedder.idle()).toBe(true); // beforeEach: every saga finished, then a reading
+  const response = await post();
+  expect(response.statusCode).toBe(202);
+  expect(shedder.idle()).toBe(false); // taken since the reading: the timers must look again
+  await shedder.refresh();
+  expect(shedder.idle()).toBe(false); // in flight
+  await finish(response.json().orderId);
+  await shedder.refresh();
+  expect(shedder.idle()).toBe(true);
+});
+
 test("when both limits are 0, then no order is refused", async () => {
   await fillTheShop();
   const unlimited = loadShedder(db.pool, { maxSagaWaitMs: 0, maxSagasInFlight: 0 });

@@ -14,7 +14,8 @@
  *   - or MAX_SAGAS_IN_FLIGHT sagas are in flight: a hard cap, whatever the rate.
  * While nothing has finished lately (a quiet shop, or right after start) the rate is taken to be
  * at least assumedMinimumRatePerS, so the door is open for a first wave of orders.
- * Requests read the last values, so refusing costs no query.
+ * Requests read the last values, so refusing costs no query. While the shop is idle the reading
+ * slows down to every idleRefreshEveryMs (main.ts), and so does the deadline watch.
  *
  * Simplification: between two readings each instance can take a few orders past the limits
  * (rate × refreshEveryMs: 20 orders at 100/s).
@@ -25,6 +26,13 @@ import { orderByIdempotencyKey, sagasInFlight, type InFlightReading } from "./db
 
 /** How often the sagas in flight are read: fresh enough to follow the load, one cheap query per instance. */
 export const refreshEveryMs = 200;
+
+/**
+ * How often they are read while the shop is idle (none in flight at the last reading, no order
+ * taken since): an idle service should cost next to nothing. Orders placed through another
+ * instance meanwhile are seen within this time.
+ */
+export const idleRefreshEveryMs = 5_000;
 
 /** The finishing rate is measured over this window: long enough to smooth bursts, short enough to follow the load. */
 export const rateWindowMs = 10_000;
@@ -66,6 +74,8 @@ const refusedCounter = new Counter({
 export interface LoadShedder {
   /** Reads the sagas in flight from the database; the timer in main.ts calls it. */
   refresh: () => Promise<void>;
+  /** No saga was in flight at the last reading, and no order has been taken since. */
+  idle: () => boolean;
   /** Whether to take this order, counting a refusal when not. */
   admit: (idempotencyKey: string | undefined) => Promise<boolean>;
 }
@@ -82,6 +92,7 @@ export function loadShedder(pool: Pool, limits: SheddingLimits): LoadShedder {
   let last: InFlightReading | undefined;
   let finishedLately: { readAt: Date; finished: number }[] = [];
   let expectedWaitMs = 0;
+  let admittedSinceReading = false;
 
   function full(): boolean {
     if (!last) return false;
@@ -92,6 +103,7 @@ export function loadShedder(pool: Pool, limits: SheddingLimits): LoadShedder {
 
   return {
     refresh: async () => {
+      admittedSinceReading = false; // set before the read: an order taken while it runs keeps the shop busy
       const reading = await sagasInFlight(pool, last?.readAt ?? null);
       // Of the sagas in flight at the last reading, those no longer in flight have finished.
       const finished = last ? Math.max(0, last.count - reading.stillInFlightFromBefore) : 0;
@@ -106,8 +118,12 @@ export function loadShedder(pool: Pool, limits: SheddingLimits): LoadShedder {
       expectedWaitGauge.set(expectedWaitMs / 1000);
       oldestAgeGauge.set(reading.oldestAgeMs / 1000);
     },
+    idle: () => last !== undefined && last.count === 0 && !admittedSinceReading,
     admit: async (idempotencyKey) => {
-      if (!full()) return true;
+      if (!full()) {
+        admittedSinceReading = true;
+        return true;
+      }
       // A retry of an order already taken gets that order back, full or not: the route answers
       // with it and writes nothing. Only this case costs a query, and only when the shop is full.
       if (idempotencyKey !== undefined && (await orderByIdempotencyKey(pool, idempotencyKey))) return true;

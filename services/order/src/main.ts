@@ -11,7 +11,7 @@ import { consume, createOutbox, ensureTopics, kafkaReachable, messagingMigration
 import { loadConfig } from "./config";
 import { consumedTopics, eventHandler } from "./events";
 import { buildHttp } from "./http";
-import { loadShedder, refreshEveryMs } from "./load-shedding";
+import { idleRefreshEveryMs, loadShedder, refreshEveryMs } from "./load-shedding";
 import { cancelOverdue, type OrdersDeps } from "./orders";
 
 async function main(): Promise<void> {
@@ -31,17 +31,23 @@ async function main(): Promise<void> {
   const consumer = await consume({
     kafka, pool, codec, logger, groupId: "order", topics: consumedTopics, fromBeginning: true, handleBatch: eventHandler(outbox),
   });
-  // The saga deadline: an order still in flight SAGA_TIMEOUT_MS after it was placed is cancelled.
-  const deadlineWatch = setInterval(() => {
-    cancelOverdue(orders).catch((error: unknown) => logger.warn({ err: error }, "deadline check failed; next try soon"));
-  }, config.DEADLINE_CHECK_MS);
   // Load shedding: POST /orders refuses new orders while a new order would wait MAX_SAGA_WAIT_MS
   // for the sagas ahead of it, or MAX_SAGAS_IN_FLIGHT sagas are in flight.
   const shedder = loadShedder(pool, { maxSagaWaitMs: config.MAX_SAGA_WAIT_MS, maxSagasInFlight: config.MAX_SAGAS_IN_FLIGHT });
   await shedder.refresh(); // know the load before the first request
+  let lastReadAt = Date.now();
   const loadWatch = setInterval(() => {
+    // Every 200 ms while sagas are in flight; every 5 s while the shop is idle.
+    if (shedder.idle() && Date.now() - lastReadAt < idleRefreshEveryMs) return;
+    lastReadAt = Date.now();
     shedder.refresh().catch((error: unknown) => logger.warn({ err: error }, "counting sagas in flight failed; next try soon"));
   }, refreshEveryMs);
+  // The saga deadline: an order still in flight SAGA_TIMEOUT_MS after it was placed is cancelled.
+  // Nothing in flight (the shedder's reading), nothing to cancel: an idle shop runs no query.
+  const deadlineWatch = setInterval(() => {
+    if (shedder.idle()) return;
+    cancelOverdue(orders).catch((error: unknown) => logger.warn({ err: error }, "deadline check failed; next try soon"));
+  }, config.DEADLINE_CHECK_MS);
 
   const app = buildHttp({
     logger, orders, pool, shedder,
