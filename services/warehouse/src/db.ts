@@ -20,23 +20,32 @@ const columns = `order_id AS "orderId", status, shipping_address AS "shippingAdd
   shipment_id AS "shipmentId", carrier, reason`;
 
 /**
- * The order's shipment row, created empty by the first fact about the order, and locked until
- * the transaction ends: handlers of the same order (from other topics, or other instances) wait
- * here for each other, so exactly one of them sees the row complete and books the parcel.
+ * The shipment rows of these orders, created empty by the first fact about an order, and locked
+ * until the transaction ends: handlers of the same order (from other topics, or other
+ * instances) wait here for each other, so exactly one of them sees the row complete and books
+ * the parcel. Rows are created and locked in order_id order, so two batches sharing orders lock
+ * them in the same order and cannot deadlock each other. Two statements for any number of orders.
  */
-export async function lockShipment(tx: ClientBase, orderId: string): Promise<ShipmentRow> {
-  await tx.query("INSERT INTO shipments (order_id) VALUES ($1) ON CONFLICT (order_id) DO NOTHING", [orderId]);
-  const { rows } = await tx.query<ShipmentRow>(`SELECT ${columns} FROM shipments WHERE order_id = $1 FOR UPDATE`, [orderId]);
-  return rows[0]!;
+export async function lockShipments(tx: ClientBase, orderIds: readonly string[]): Promise<Map<string, ShipmentRow>> {
+  const ids = [...new Set(orderIds)].sort();
+  await tx.query("INSERT INTO shipments (order_id) SELECT unnest($1::uuid[]) ORDER BY 1 ON CONFLICT (order_id) DO NOTHING", [ids]);
+  const { rows } = await tx.query<ShipmentRow>(`SELECT ${columns} FROM shipments WHERE order_id = ANY($1::uuid[]) ORDER BY order_id FOR UPDATE`, [ids]);
+  return new Map(rows.map((row) => [row.orderId, row]));
 }
 
-export async function saveShipment(tx: ClientBase, shipment: ShipmentRow): Promise<void> {
+/** Writes the rows back: one statement for any number of rows. */
+export async function saveShipments(tx: ClientBase, shipments: readonly ShipmentRow[]): Promise<void> {
+  if (shipments.length === 0) return;
+  const column = <K extends keyof ShipmentRow>(key: K) => shipments.map((shipment) => shipment[key]);
   await tx.query(
-    `UPDATE shipments SET status = $2, shipping_address = $3, paid = $4, cancelled = $5, shipment_id = $6, carrier = $7,
-       reason = $8, updated_at = now()
-     WHERE order_id = $1`,
-    [shipment.orderId, shipment.status, shipment.shippingAddress && JSON.stringify(shipment.shippingAddress), shipment.paid,
-      shipment.cancelled, shipment.shipmentId, shipment.carrier, shipment.reason]);
+    `UPDATE shipments SET status = changed.status, shipping_address = changed.shipping_address, paid = changed.paid,
+       cancelled = changed.cancelled, shipment_id = changed.shipment_id, carrier = changed.carrier, reason = changed.reason,
+       updated_at = now()
+     FROM unnest($1::uuid[], $2::text[], $3::jsonb[], $4::boolean[], $5::boolean[], $6::text[], $7::text[], $8::text[])
+       AS changed (order_id, status, shipping_address, paid, cancelled, shipment_id, carrier, reason)
+     WHERE shipments.order_id = changed.order_id`,
+    [column("orderId"), column("status"), shipments.map((s) => s.shippingAddress && JSON.stringify(s.shippingAddress)), column("paid"),
+      column("cancelled"), column("shipmentId"), column("carrier"), column("reason")]);
 }
 
 export async function findShipment(db: ClientBase | Pool, orderId: string): Promise<ShipmentRow | undefined> {

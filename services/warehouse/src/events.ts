@@ -1,28 +1,28 @@
 /**
- * What the warehouse does with each event it consumes: store it as a fact about the order and
- * act if the order's shipment now has all it needs (shipments.ts). Events not listed here need
- * nothing from the warehouse.
+ * What the warehouse does with the events it consumes: store each as a fact about its order
+ * and act when the order's shipment has all it needs (shipments.ts). A batch of events is
+ * handled at once, with a fixed number of statements. Events not listed here need nothing from
+ * the warehouse.
  */
-import { topics, type EventOf, type EventType, type ShopEvent } from "@shop/contracts";
-import type { HandlerContext, Outbox } from "@shop/messaging";
-import { recordFact, type ShipmentFact } from "./shipments";
+import { topics, type EventType, type ShopEvent } from "@shop/contracts";
+import type { BatchHandler, Outbox } from "@shop/messaging";
+import { recordFacts, type ShipmentFact } from "./shipments";
 
 /** The topics the warehouse consumes: order details and cancellations, captured payments. */
 export const consumedTopics = [topics.orders, topics.payments];
 
-type Handlers = { [T in EventType]?: (event: EventOf<T>, context: HandlerContext) => Promise<unknown> };
+/** The events the warehouse learns from. */
+const shipmentFacts = new Set<EventType>([
+  "OrderPlaced", // the address
+  "PaymentCaptured", // the go-ahead: ship
+  "OrderCancelled", // never ship
+]);
 
-export function eventHandler(outbox: Outbox) {
-  const record = (event: ShipmentFact, { tx }: HandlerContext) => recordFact(tx, outbox, event);
+const isShipmentFact = (event: ShopEvent): event is ShipmentFact => shipmentFacts.has(event.eventType);
 
-  const handlers: Handlers = {
-    OrderPlaced: record, // the address
-    PaymentCaptured: record, // the go-ahead: ship
-    OrderCancelled: record, // never ship
-  };
-
-  return async (event: ShopEvent, context: HandlerContext): Promise<void> => {
-    const handle = handlers[event.eventType] as ((event: ShopEvent, context: HandlerContext) => Promise<unknown>) | undefined;
-    await handle?.(event, context);
+export function eventHandler(outbox: Outbox): BatchHandler<ShopEvent> {
+  return async (events, tx) => {
+    const received = events.flatMap(({ event, traceContext }) => (isShipmentFact(event) ? [{ fact: event, traceContext }] : []));
+    if (received.length > 0) await recordFacts(tx, outbox, received);
   };
 }

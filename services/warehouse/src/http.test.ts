@@ -5,7 +5,7 @@ import { withTransaction } from "@shop/messaging";
 import { createLogger } from "@shop/observability";
 import { anyQueryString, anyUrlPart } from "@shop/testkit";
 import { buildHttp } from "./http";
-import { recordFact } from "./shipments";
+import { recordFacts } from "./shipments";
 import { testDatabase } from "./testing";
 
 let db: Awaited<ReturnType<typeof testDatabase>>;
@@ -22,13 +22,13 @@ afterAll(async () => {
 describe("GET /shipments/:orderId", () => {
   test("when the shipment was scheduled, then it answers 200 with status, shipment id and country", async () => {
     const orderId = randomUUID();
-    await withTransaction(db.pool, async (tx) => {
-      await recordFact(tx, db.outbox, newEvent("OrderPlaced", {
+    await withTransaction(db.pool, (tx) => recordFacts(tx, db.outbox, [
+      { fact: newEvent("OrderPlaced", {
         orderId, customerId: "customer-1", items: [{ sku: "BOOK-1", quantity: 1, unitPrice: 1999 }], total: 1999, paymentMethod: "tok_visa",
         shippingAddress: { name: "Ada", line1: "1 Road", city: "Berlin", postalCode: "10115", country: "DE" }, couponCode: null,
-      }, { producer: "order" }));
-      await recordFact(tx, db.outbox, newEvent("PaymentCaptured", { orderId, paymentId: "pay_1", amount: 1999 }, { producer: "payment" }));
-    });
+      }, { producer: "order" }) },
+      { fact: newEvent("PaymentCaptured", { orderId, paymentId: "pay_1", amount: 1999 }, { producer: "payment" }) },
+    ]));
 
     const response = await app.inject({ method: "GET", url: `/shipments/${orderId}` });
     expect(response.statusCode).toBe(200);

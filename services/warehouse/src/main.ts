@@ -26,7 +26,7 @@ async function main(): Promise<void> {
 
   const relay = startRelay({ databaseUrl: config.DATABASE_URL, kafka, logger });
   const consumer = await consume({
-    kafka, pool, codec, logger, groupId: "warehouse", topics: consumedTopics, fromBeginning: true, handler: eventHandler(outbox),
+    kafka, pool, codec, logger, groupId: "warehouse", topics: consumedTopics, fromBeginning: true, handleBatch: eventHandler(outbox),
   });
 
   const app = buildHttp({

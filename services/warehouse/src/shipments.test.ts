@@ -7,6 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { newEvent, type ShopEvent } from "@shop/contracts";
 import { withTransaction } from "@shop/messaging";
+import { statementsDuring } from "@shop/testkit";
 import { eventHandler } from "./events";
 import { getShipment, nextStep } from "./shipments";
 import { testDatabase } from "./testing";
@@ -19,8 +20,10 @@ beforeAll(async () => {
 });
 afterAll(() => db.drop());
 
-const deliver = (event: ShopEvent) =>
-  withTransaction(db.pool, (tx) => handle(event, { tx, traceContext: undefined, headers: {}, topic: "test", partition: 0, offset: "0" }));
+/** The events as one batch of the inbox (a redelivered one included: the rules alone must hold). */
+const deliverBatch = (events: ShopEvent[]) =>
+  withTransaction(db.pool, (tx) => handle(events.map((event, i) => ({ event, traceContext: undefined, headers: {}, topic: "test", partition: 0, offset: String(i) })), tx));
+const deliver = (event: ShopEvent) => deliverBatch([event]);
 
 const placed = (orderId: string, country = "GB") => newEvent("OrderPlaced", {
   orderId, customerId: "customer-1", items: [{ sku: "BOOK-1", quantity: 2, unitPrice: 1999 }], total: 3998, paymentMethod: "tok_visa",
@@ -122,3 +125,25 @@ describe("the rules", () => {
     expect(nextStep({ ...row, ...change })).toBe(step);
   });
 });
+
+describe("a batch of facts at once", () => {
+  test("when one batch holds several orders' facts, a redelivery and a cancellation among them, then each order ends as if its facts came one by one, in four statements", async () => {
+    const [scheduled, failed, cancelledFirst, cancelledAfter] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    const payment = captured(scheduled);
+    const batch = [
+      placed(scheduled), placed(failed, "ZZ"), cancelled(cancelledFirst), placed(cancelledAfter),
+      payment, captured(failed), captured(cancelledFirst), placed(cancelledFirst), payment, captured(cancelledAfter), cancelled(cancelledAfter),
+    ];
+    const statements = await statementsDuring(db.pool, () => deliverBatch(batch));
+
+    expect(await db.outboxEvents(scheduled)).toEqual([expect.objectContaining({ eventType: "ShipmentScheduled", causationId: payment.eventId })]);
+    expect(await types(failed)).toEqual(["ShipmentFailed"]);
+    expect(await types(cancelledFirst)).toEqual([]);
+    expect(await types(cancelledAfter)).toEqual(["ShipmentScheduled"]); // booked, then stopped by the cancellation in the same batch
+    expect((await getShipment(db.pool, cancelledFirst))!.status).toBe("cancelled");
+    expect((await getShipment(db.pool, cancelledAfter))!.status).toBe("cancelled");
+    expect((await getShipment(db.pool, scheduled))!).toMatchObject({ status: "scheduled", country: "GB" });
+    expect(statements).toBe(4); // create rows, lock them, save them, add the events: not per event
+  });
+});
+

@@ -6,11 +6,12 @@
  * address on OrderPlaced and the cancellation on OrderCancelled (orders), the go-ahead on
  * PaymentCaptured (payments). No handler waits for another: each stores its fact on the
  * order's shipment row, under a row lock, and nextStep() decides from the row alone what to do
- * now. The change and its event commit together.
+ * now. The change and its event commit together. A batch of facts is stored with a fixed
+ * number of statements: load every row it touches, decide fact by fact in memory, save (recordFacts).
  */
 import type { Pool, PoolClient } from "pg";
 import { newEvent, topics, type EventOf, type ShopEvent } from "@shop/contracts";
-import type { Outbox } from "@shop/messaging";
+import type { Outbox, OutgoingEvent, TraceContext } from "@shop/messaging";
 import { book } from "./carrier";
 import * as db from "./db";
 
@@ -38,39 +39,61 @@ export function nextStep(shipment: db.ShipmentRow): Step | undefined {
   return undefined; // waiting for a fact, or done
 }
 
+/** A fact, and the trace context of its consumer span (the events it causes continue that trace). */
+export interface ReceivedFact {
+  fact: ShipmentFact;
+  traceContext?: TraceContext;
+}
+
 /**
- * Stores the fact and takes the step the row now calls for, inside the caller's transaction
- * (the inbox's). Each step moves the status out of the state that allows it, so it happens at
- * most once per order, however often or in whatever order the facts arrive.
+ * Stores a batch of facts and takes the steps the rows then call for, inside the caller's
+ * transaction (the inbox's), with four statements whatever the batch's size: load (create and
+ * lock every order's row), decide (per fact, in order, in memory: applyFact), save (every
+ * row), and add every event to the outbox. Each step moves the status out of the state that
+ * allows it, so it happens at most once per order, however often or in whatever order the
+ * facts arrive. Returns each order's status afterwards.
  */
-export async function recordFact(tx: PoolClient, outbox: Outbox, fact: ShipmentFact): Promise<ShipmentStatus> {
+export async function recordFacts(tx: PoolClient, outbox: Outbox, facts: readonly ReceivedFact[]): Promise<Map<string, ShipmentStatus>> {
+  const shipments = await db.lockShipments(tx, facts.map(({ fact }) => fact.orderId));
+  const outgoing: OutgoingEvent[] = [];
+  for (const { fact, traceContext } of facts) {
+    const { shipment, event } = applyFact(shipments.get(fact.orderId)!, fact);
+    shipments.set(fact.orderId, shipment);
+    if (event) outgoing.push({ event, topic: topics.shipments, key: fact.orderId, traceContext });
+  }
+  await db.saveShipments(tx, [...shipments.values()]);
+  await outbox.addMany(tx, outgoing);
+  return new Map([...shipments].map(([orderId, shipment]) => [orderId, shipment.status]));
+}
+
+/** One fact, decided in memory: the row with the fact stored and the step taken, and the event announcing the step, if any. */
+export function applyFact(before: db.ShipmentRow, fact: ShipmentFact): { shipment: db.ShipmentRow; event?: ShopEvent } {
   const { orderId } = fact;
-  const shipment = withFact(await db.lockShipment(tx, orderId), fact);
-  const emit = (event: ShopEvent) => outbox.add(tx, event, { topic: topics.shipments, key: orderId });
+  const shipment = withFact(before, fact);
   const context = { producer: "warehouse" as const, causedBy: fact };
-  let next = shipment;
 
   switch (nextStep(shipment)) {
     case "ship": {
       const booking = book(orderId, shipment.shippingAddress!); // nextStep ships only with an address
       if (booking.outcome === "booked") {
-        next = { ...shipment, status: "scheduled", shipmentId: booking.shipmentId, carrier: booking.carrier };
-        await emit(newEvent("ShipmentScheduled", { orderId, shipmentId: booking.shipmentId, carrier: booking.carrier }, context));
-      } else {
-        next = { ...shipment, status: "failed", reason: booking.reason };
-        await emit(newEvent("ShipmentFailed", { orderId, reason: booking.reason }, context));
+        return {
+          shipment: { ...shipment, status: "scheduled", shipmentId: booking.shipmentId, carrier: booking.carrier },
+          event: newEvent("ShipmentScheduled", { orderId, shipmentId: booking.shipmentId, carrier: booking.carrier }, context),
+        };
       }
-      break;
+      return {
+        shipment: { ...shipment, status: "failed", reason: booking.reason },
+        event: newEvent("ShipmentFailed", { orderId, reason: booking.reason }, context),
+      };
     }
     case "cancel":
       // A scheduled parcel is cancelled only when the order timed out while the shipment was on
       // its way to order. Simplification: the parcel is stopped before it leaves, and no event
       // says so (the contracts have none): order, payment and inventory act on OrderCancelled.
-      next = { ...shipment, status: "cancelled" };
-      break;
+      return { shipment: { ...shipment, status: "cancelled" } };
+    case undefined:
+      return { shipment };
   }
-  await db.saveShipment(tx, next);
-  return next.status;
 }
 
 /** GET /shipments/:orderId. */
