@@ -1,6 +1,5 @@
 /** Every SQL statement of the inventory service. Each function takes the connection or transaction to use. */
 import type { ClientBase, Pool } from "pg";
-import type { StockLine } from "@shop/contracts";
 
 export interface Product { sku: string; name: string; price: number; quantity: number }
 export interface StockRow { sku: string; name: string; price: number; available: number; reserved: number; sold: number }
@@ -33,85 +32,82 @@ export async function stockOf(db: ClientBase | Pool, sku: string): Promise<Stock
   return rows[0];
 }
 
+/** A reservation: the units of one SKU an order holds, sold, or gave back. */
+export interface ReservationRow { orderId: string; sku: string; quantity: number; status: "reserved" | "released" | "committed" }
+
 /**
- * Serialises the handlers of one order until the transaction ends. Its events come from three
- * topics and may be handled at the same moment (a timeout's OrderCancelled crossing
+ * Serialises the handlers of these orders until the transaction ends. An order's events come
+ * from three topics and may be handled at the same moment (a timeout's OrderCancelled crossing
  * ShipmentScheduled); with the lock each handler sees what the one before it committed, e.g. a
- * release that found nothing to release, which the late OrderPlaced must honour. The two-key
- * form keeps these locks apart from packages/messaging's one-key locks (relay leader, migrations).
+ * release that found nothing to release, which the late OrderPlaced must honour. Taken in order
+ * (two batches sharing orders cannot deadlock), one statement for the batch. The two-key form
+ * keeps these locks apart from packages/messaging's one-key locks (relay leader, migrations).
  */
-export async function lockOrder(db: ClientBase, orderId: string): Promise<void> {
-  await db.query("SELECT pg_advisory_xact_lock(4002, hashtext($1))", [orderId]);
+export async function lockOrders(db: ClientBase, orderIds: readonly string[]): Promise<void> {
+  await db.query(
+    "SELECT pg_advisory_xact_lock(4002, hashtext(id)) FROM (SELECT DISTINCT unnest($1::text[]) AS id ORDER BY 1) AS ids",
+    [orderIds]);
 }
 
-/** Whether the order already has reservations (in any status) or was released before any. */
-export async function orderSeen(db: ClientBase, orderId: string): Promise<boolean> {
-  const { rows } = await db.query<{ seen: boolean }>(
-    `SELECT EXISTS (SELECT 1 FROM reservations WHERE order_id = $1)
-         OR EXISTS (SELECT 1 FROM released_orders WHERE order_id = $1) AS seen`, [orderId]);
-  return rows[0]!.seen;
+/** Every reservation of these orders, in any status. */
+export async function reservationsOf(db: ClientBase, orderIds: readonly string[]): Promise<ReservationRow[]> {
+  const { rows } = await db.query<ReservationRow>(
+    `SELECT order_id AS "orderId", sku, quantity, status FROM reservations WHERE order_id = ANY($1::uuid[])`, [orderIds]);
+  return rows;
+}
+
+/** Which of these orders were released before they reserved anything. */
+export async function releasedOrdersOf(db: ClientBase, orderIds: readonly string[]): Promise<string[]> {
+  const { rows } = await db.query<{ orderId: string }>(
+    `SELECT order_id AS "orderId" FROM released_orders WHERE order_id = ANY($1::uuid[])`, [orderIds]);
+  return rows.map((row) => row.orderId);
 }
 
 /**
- * Takes `quantity` units from available into reserved, only if that many are available: the
- * condition and the change are one statement on a locked row, so concurrent orders cannot
- * both take the last unit. False when the SKU is unknown or short.
+ * These products, locked until the transaction ends, in SKU order (two batches sharing products
+ * cannot deadlock; orders are always locked first). Unknown SKUs are simply not returned.
  */
-export async function takeStock(db: ClientBase, { sku, quantity }: StockLine): Promise<boolean> {
-  const { rowCount } = await db.query(
-    "UPDATE products SET available = available - $2, reserved = reserved + $2 WHERE sku = $1 AND available >= $2",
-    [sku, quantity]);
-  return rowCount === 1;
+export async function lockProducts(db: ClientBase, skus: readonly string[]): Promise<StockRow[]> {
+  const { rows } = await db.query<StockRow>(
+    `SELECT ${stockColumns} FROM products WHERE sku = ANY($1::text[]) ORDER BY sku FOR UPDATE`, [[...new Set(skus)]]);
+  return rows;
 }
 
-/** Reserved units go back to available (a released reservation). */
-export async function returnStock(db: ClientBase, { sku, quantity }: StockLine): Promise<void> {
-  await db.query("UPDATE products SET available = available + $2, reserved = reserved - $2 WHERE sku = $1", [sku, quantity]);
+/**
+ * Writes the products' stock counts: one statement for any number. The CHECKs (available >= 0,
+ * ...) still guard every row: a bug that would oversell fails the transaction instead.
+ */
+export async function saveStock(db: ClientBase, products: readonly StockRow[]): Promise<void> {
+  if (products.length === 0) return;
+  await db.query(
+    `UPDATE products SET available = changed.available, reserved = changed.reserved, sold = changed.sold
+       FROM unnest($1::text[], $2::integer[], $3::integer[], $4::integer[]) AS changed (sku, available, reserved, sold)
+      WHERE products.sku = changed.sku`,
+    [products.map((p) => p.sku), products.map((p) => p.available), products.map((p) => p.reserved), products.map((p) => p.sold)]);
 }
 
-/** Reserved units become sold (a committed reservation). */
-export async function sellStock(db: ClientBase, { sku, quantity }: StockLine): Promise<void> {
-  await db.query("UPDATE products SET sold = sold + $2, reserved = reserved - $2 WHERE sku = $1", [sku, quantity]);
-}
-
-/** A sale taken back: sold units become available again (an order cancelled after its stock was committed). */
-export async function unsellStock(db: ClientBase, { sku, quantity }: StockLine): Promise<void> {
-  await db.query("UPDATE products SET available = available + $2, sold = sold - $2 WHERE sku = $1", [sku, quantity]);
-}
-
-export async function insertReservations(db: ClientBase, orderId: string, lines: readonly StockLine[]): Promise<void> {
+export async function insertReservations(db: ClientBase, reservations: readonly ReservationRow[]): Promise<void> {
+  if (reservations.length === 0) return;
   await db.query(
     `INSERT INTO reservations (order_id, sku, quantity, status)
-     SELECT $1, * , 'reserved' FROM unnest($2::text[], $3::integer[])`,
-    [orderId, lines.map((line) => line.sku), lines.map((line) => line.quantity)]);
+     SELECT * FROM unnest($1::uuid[], $2::text[], $3::integer[], $4::text[])`,
+    [reservations.map((r) => r.orderId), reservations.map((r) => r.sku), reservations.map((r) => r.quantity), reservations.map((r) => r.status)]);
 }
 
-/**
- * Moves the order's reservations in status `from` to `to` (reserve → release or commit; a
- * committed sale → released when the order is cancelled); returns them, by SKU. Reservations in
- * any other status are left alone, which makes every repeat a no-op.
- */
-export async function moveReservations(
-  db: ClientBase, orderId: string, from: "reserved" | "committed", to: "released" | "committed",
-): Promise<StockLine[]> {
-  const { rows } = await db.query<StockLine>(
-    `UPDATE reservations SET status = $3, updated_at = now() WHERE order_id = $1 AND status = $2
-     RETURNING sku, quantity`, [orderId, from, to]);
-  return rows.sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
+/** Writes the reservations' new status (released or committed): one statement for any number. */
+export async function updateReservations(db: ClientBase, reservations: readonly ReservationRow[]): Promise<void> {
+  if (reservations.length === 0) return;
+  await db.query(
+    `UPDATE reservations SET status = changed.status, updated_at = now()
+       FROM unnest($1::uuid[], $2::text[], $3::text[]) AS changed (order_id, sku, status)
+      WHERE reservations.order_id = changed.order_id AND reservations.sku = changed.sku`,
+    [reservations.map((r) => r.orderId), reservations.map((r) => r.sku), reservations.map((r) => r.status)]);
 }
 
-export async function rememberRelease(db: ClientBase, orderId: string, releasedBy: string): Promise<void> {
-  await db.query("INSERT INTO released_orders (order_id, released_by) VALUES ($1, $2) ON CONFLICT DO NOTHING", [orderId, releasedBy]);
+export async function rememberReleases(db: ClientBase, releases: readonly { orderId: string; releasedBy: string }[]): Promise<void> {
+  if (releases.length === 0) return;
+  await db.query(
+    "INSERT INTO released_orders (order_id, released_by) SELECT * FROM unnest($1::uuid[], $2::text[]) ON CONFLICT DO NOTHING",
+    [releases.map((r) => r.orderId), releases.map((r) => r.releasedBy)]);
 }
 
-/**
- * Runs `work` in a savepoint. `work` returns undefined when it did everything, or what stopped
- * it: then everything it did is undone, while the surrounding transaction (the inbox's, with
- * the batch's other events) goes on. Returns what `work` returned.
- */
-export async function allOrNothing<F>(db: ClientBase, work: () => Promise<F | undefined>): Promise<F | undefined> {
-  await db.query("SAVEPOINT reserve");
-  const failure = await work();
-  await db.query(failure === undefined ? "RELEASE SAVEPOINT reserve" : "ROLLBACK TO SAVEPOINT reserve");
-  return failure;
-}

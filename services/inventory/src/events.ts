@@ -1,27 +1,28 @@
 /**
- * What the inventory service does with each event it consumes: one call per event type.
- * Events not listed here (OrderConfirmed, PaymentCaptured, PaymentRefunded) need nothing from inventory.
+ * What the inventory service does with the events it consumes, a batch at a time: each event
+ * becomes a request (reserve, release, cancel, commit) and the batch's requests are carried out
+ * together (stock.ts), with a fixed number of statements. Events not listed here
+ * (OrderConfirmed, PaymentCaptured, PaymentRefunded) need nothing from inventory.
  */
-import type { EventOf, EventType, ShopEvent } from "@shop/contracts";
-import type { HandlerContext } from "@shop/messaging";
-import { cancel, commit, release, reserve, type StockDeps } from "./stock";
+import type { ShopEvent } from "@shop/contracts";
+import type { BatchHandler, ReceivedEvent } from "@shop/messaging";
+import { handleStockRequests, type StockDeps, type StockRequest } from "./stock";
 
 /** The topics inventory consumes: orders to reserve for, and the facts that release or commit them. */
 export const consumedTopics = ["orders", "payments", "shipments"];
 
-type Handlers = { [T in EventType]?: (event: EventOf<T>, context: HandlerContext) => Promise<unknown> };
+/** The request an event makes of inventory, if any. */
+function requestOf({ event, traceContext }: ReceivedEvent<ShopEvent>): StockRequest | undefined {
+  switch (event.eventType) {
+    case "OrderPlaced": return { action: "reserve", event, traceContext };
+    case "PaymentFailed": return { action: "release", event, traceContext };
+    case "ShipmentFailed": return { action: "release", event, traceContext };
+    case "OrderCancelled": return { action: "cancel", event, traceContext };
+    case "ShipmentScheduled": return { action: "commit", event, traceContext };
+    default: return undefined;
+  }
+}
 
-export function eventHandler(deps: StockDeps) {
-  const handlers: Handlers = {
-    OrderPlaced: (event, { tx }) => reserve(deps, tx, event),
-    PaymentFailed: (event, { tx }) => release(deps, tx, event),
-    ShipmentFailed: (event, { tx }) => release(deps, tx, event),
-    OrderCancelled: (event, { tx }) => cancel(deps, tx, event),
-    ShipmentScheduled: (event, { tx }) => commit(deps, tx, event),
-  };
-
-  return async (event: ShopEvent, context: HandlerContext): Promise<void> => {
-    const handle = handlers[event.eventType] as ((event: ShopEvent, context: HandlerContext) => Promise<unknown>) | undefined;
-    await handle?.(event, context);
-  };
+export function eventHandler(deps: StockDeps): BatchHandler<ShopEvent> {
+  return (events, tx) => handleStockRequests(deps, tx, events.flatMap((received) => requestOf(received) ?? []));
 }

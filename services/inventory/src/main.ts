@@ -30,7 +30,7 @@ async function main(): Promise<void> {
 
   const relay = startRelay({ databaseUrl: config.DATABASE_URL, kafka, logger });
   const consumer = await consume({
-    kafka, pool, codec, logger, groupId: "inventory", topics: consumedTopics, fromBeginning: true, handler: eventHandler({ outbox, logger }),
+    kafka, pool, codec, logger, groupId: "inventory", topics: consumedTopics, fromBeginning: true, handleBatch: eventHandler({ outbox, logger }),
   });
 
   const app = buildHttp({

@@ -1,16 +1,20 @@
 /**
  * The inventory service's business: the catalogue it seeds and publishes, and each order's
  * reservation, which is made all-or-nothing, then released (compensation) or committed (sale).
- * Every change and the event announcing it commit in one transaction.
+ * Every change and the event announcing it commit in one transaction. The rules themselves are
+ * in stock-book.ts; this file loads what a batch needs, applies them, and saves.
  */
 import fs from "node:fs";
 import type { Pool, PoolClient } from "pg";
 import { Type, type Static } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
-import { newEvent, topics, type OrderLine, type StockLine } from "@shop/contracts";
-import { withTransaction, type Outbox } from "@shop/messaging";
+import { newEvent, topics, type OrderLine } from "@shop/contracts";
+import { withTransaction, type Outbox, type OutgoingEvent, type TraceContext } from "@shop/messaging";
 import type { Logger } from "@shop/observability";
 import * as db from "./db";
+import { StockBook, type Cause } from "./stock-book";
+
+export { stockLines } from "./stock-book";
 
 const Catalogue = Type.Array(Type.Object({
   sku: Type.String({ minLength: 1 }),
@@ -46,95 +50,54 @@ export async function seedCatalog(pool: Pool, outbox: Outbox, products: readonly
 
 export interface StockDeps { outbox: Outbox; logger: Logger }
 
-type Cause = { eventId: string; eventType: string; orderId: string };
+/** What inventory is asked to do, and by which event (stock-book.ts has the rules for each). */
+export type StockRequest =
+  | { action: "reserve"; event: Cause & { items: OrderLine[] }; traceContext?: TraceContext }
+  | { action: "release" | "cancel" | "commit"; event: Cause; traceContext?: TraceContext };
 
 /**
- * OrderPlaced: reserves every line or none, and says which with StockReserved or
- * StockReservationFailed. An order seen before (reserved, or already released) gets nothing.
+ * Carries out a batch of requests inside the caller's transaction (the inbox's), with at most
+ * nine statements whatever the batch's size:
+ *   1. load:   lock the batch's orders, read their reservations and earlier releases, lock the
+ *              products they name (orders first, then products, each in sorted order);
+ *   2. decide: request by request, in order, in memory (StockBook), so that two events of one
+ *              order, or two orders wanting the same units, see each other;
+ *   3. save:   the stock counts, the new and moved reservations, the releases to remember, and
+ *              every event with one outbox.addMany.
  */
-export async function reserve({ outbox, logger }: StockDeps, tx: PoolClient, placed: Cause & { items: OrderLine[] }): Promise<void> {
-  const { orderId } = placed;
-  await db.lockOrder(tx, orderId);
-  if (await db.orderSeen(tx, orderId)) {
-    logger.info({ orderId, eventId: placed.eventId }, "order already reserved or released: nothing to reserve");
-    return;
+export async function handleStockRequests({ outbox, logger }: StockDeps, tx: PoolClient, requests: readonly StockRequest[]): Promise<void> {
+  if (requests.length === 0) return;
+  const orderIds = requests.map(({ event }) => event.orderId);
+  await db.lockOrders(tx, orderIds);
+  const reservations = await db.reservationsOf(tx, orderIds);
+  const releasedOrders = await db.releasedOrdersOf(tx, orderIds);
+  const skus = [...requests.flatMap((r) => (r.action === "reserve" ? r.event.items.map((item) => item.sku) : [])), ...reservations.map((r) => r.sku)];
+  const book = new StockBook(await db.lockProducts(tx, skus), reservations, releasedOrders, logger);
+
+  const outgoing: OutgoingEvent[] = [];
+  for (const request of requests) {
+    const events = request.action === "reserve" ? [book.reserve(request.event)]
+      : request.action === "release" ? [book.release(request.event)]
+      : request.action === "cancel" ? book.cancel(request.event)
+      : [book.commit(request.event)];
+    for (const event of events) {
+      if (event) outgoing.push({ event, topic: topics.inventory, key: request.event.orderId, traceContext: request.traceContext });
+    }
   }
-  const lines = stockLines(placed.items);
-  // In SKU order, so two orders lock shared rows in the same order and cannot deadlock each other.
-  const short = await db.allOrNothing(tx, async () => {
-    for (const line of lines) if (line.quantity < 1 || !(await db.takeStock(tx, line))) return line;
-    return undefined;
-  });
-  const context = { producer: "inventory" as const, causedBy: placed };
-  if (!short) {
-    await db.insertReservations(tx, orderId, lines);
-    await outbox.add(tx, newEvent("StockReserved", { orderId, items: lines }, context), { topic: topics.inventory, key: orderId });
-    return;
-  }
-  const product = await db.stockOf(tx, short.sku);
-  const reason = !product ? `unknown sku ${short.sku}`
-    : short.quantity < 1 ? `invalid quantity ${short.quantity} of ${short.sku}`
-    : `only ${product.available} of ${short.sku} available, ${short.quantity} asked`;
-  logger.info({ orderId, sku: short.sku, reason }, "stock reservation failed");
-  const failed = newEvent("StockReservationFailed", { orderId, reason, sku: short.sku }, context);
-  await outbox.add(tx, failed, { topic: topics.inventory, key: orderId });
+
+  const changes = book.changes();
+  await db.saveStock(tx, changes.products);
+  await db.insertReservations(tx, changes.newReservations);
+  await db.updateReservations(tx, changes.movedReservations);
+  await db.rememberReleases(tx, changes.newReleases);
+  await outbox.addMany(tx, outgoing);
 }
 
-/**
- * PaymentFailed, ShipmentFailed, OrderCancelled: gives the order's reserved units back and says
- * so with StockReleased, once. Reservations already released or committed stay as they are.
- */
-export async function release({ outbox, logger }: StockDeps, tx: PoolClient, cause: Cause): Promise<void> {
-  const { orderId } = cause;
-  await db.lockOrder(tx, orderId);
-  const items = await db.moveReservations(tx, orderId, "reserved", "released");
-  if (items.length === 0) {
-    // Nothing held: remember the release, so that an OrderPlaced arriving after it reserves nothing.
-    if (!(await db.orderSeen(tx, orderId))) await db.rememberRelease(tx, orderId, cause.eventType);
-    logger.info({ orderId, eventType: cause.eventType }, "nothing reserved to release");
-    return;
-  }
-  for (const line of items) await db.returnStock(tx, line);
-  const released = newEvent("StockReleased", { orderId, items }, { producer: "inventory", causedBy: cause });
-  await outbox.add(tx, released, { topic: topics.inventory, key: orderId });
-}
-
-/**
- * OrderCancelled: the order will not be fulfilled, whatever crossed the cancellation. Reserved
- * units go back (release), and so do units already sold to it: a saga deadline can pass while
- * ShipmentScheduled is on its way, and a cancelled order must end with nothing sold, as it ends
- * with nothing charged (payment refunds) and nothing shipped (warehouse cancels the shipment).
- */
-export async function cancel(deps: StockDeps, tx: PoolClient, cancelled: Cause): Promise<void> {
-  await release(deps, tx, cancelled);
-  const items = await db.moveReservations(tx, cancelled.orderId, "committed", "released");
-  if (items.length === 0) return;
-  for (const line of items) await db.unsellStock(tx, line);
-  deps.logger.warn({ orderId: cancelled.orderId }, "order cancelled after its stock was committed: the sale is taken back");
-  const released = newEvent("StockReleased", { orderId: cancelled.orderId, items }, { producer: "inventory", causedBy: cancelled });
-  await deps.outbox.add(tx, released, { topic: topics.inventory, key: cancelled.orderId });
-}
-
-/** ShipmentScheduled: the reserved units are sold (StockCommitted), unless a release came first. */
-export async function commit({ outbox, logger }: StockDeps, tx: PoolClient, scheduled: Cause): Promise<void> {
-  const { orderId } = scheduled;
-  await db.lockOrder(tx, orderId);
-  const items = await db.moveReservations(tx, orderId, "reserved", "committed");
-  if (items.length === 0) {
-    logger.warn({ orderId, eventId: scheduled.eventId }, "shipment scheduled but nothing reserved (released first, or committed already): nothing to commit");
-    return;
-  }
-  for (const line of items) await db.sellStock(tx, line);
-  const committed = newEvent("StockCommitted", { orderId, items }, { producer: "inventory", causedBy: scheduled });
-  await outbox.add(tx, committed, { topic: topics.inventory, key: orderId });
-}
-
-/** An order's lines as one line per SKU (quantities summed), sorted by SKU. */
-export function stockLines(items: readonly { sku: string; quantity: number }[]): StockLine[] {
-  const bySku = new Map<string, number>();
-  for (const { sku, quantity } of items) bySku.set(sku, (bySku.get(sku) ?? 0) + quantity);
-  return [...bySku].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([sku, quantity]) => ({ sku, quantity }));
-}
+/** One request on its own (a batch of one): for tests and tools. */
+export const reserve = (deps: StockDeps, tx: PoolClient, placed: Cause & { items: OrderLine[] }) => handleStockRequests(deps, tx, [{ action: "reserve", event: placed }]);
+export const release = (deps: StockDeps, tx: PoolClient, cause: Cause) => handleStockRequests(deps, tx, [{ action: "release", event: cause }]);
+export const cancel = (deps: StockDeps, tx: PoolClient, cancelled: Cause) => handleStockRequests(deps, tx, [{ action: "cancel", event: cancelled }]);
+export const commit = (deps: StockDeps, tx: PoolClient, scheduled: Cause) => handleStockRequests(deps, tx, [{ action: "commit", event: scheduled }]);
 
 export const listStock = (pool: Pool): Promise<db.StockRow[]> => db.allStock(pool);
 export const getStock = (pool: Pool, sku: string): Promise<db.StockRow | undefined> => db.stockOf(pool, sku);
