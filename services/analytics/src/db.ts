@@ -1,64 +1,58 @@
 /** Every SQL statement of the analytics service. Each function takes the connection or transaction to use. */
 import path from "node:path";
 import type { ClientBase, Pool } from "pg";
-import type { CancellationReason } from "@shop/contracts";
 import { messagingMigrations, migrationsIn } from "@shop/messaging";
+import type { EventCount, OrderFacts, ProductListing } from "./read-model-batch";
 
 /** The tables: processed_events (and the unused outbox) from packages/messaging, then migrations/. */
 export const migrations = [...messagingMigrations, ...migrationsIn(path.join(__dirname, "..", "migrations"), "analytics")];
 
 type Db = ClientBase | Pool;
 
-// The per-order facts. Each statement creates the order's row if it is the first fact, and is
-// an idempotent upsert: applying it again, or after the other facts, changes nothing more.
+// Each statement records a whole batch (read-model-batch.ts folds it first), creates rows for
+// orders and products seen for the first time, and merges with what is there by the rules that
+// make it idempotent and independent of arrival order: the earliest placement (with its total),
+// confirmation and cancellation (with its reason) win; amounts keep the largest. Applying it
+// again, or after the other facts, changes nothing more.
 
-export async function recordPlaced(tx: Db, orderId: string, at: string, total: number): Promise<void> {
+export async function recordOrders(tx: Db, orders: readonly OrderFacts[]): Promise<void> {
+  if (orders.length === 0) return;
+  const column = <K extends keyof OrderFacts>(key: K) => orders.map((order) => order[key]);
   await tx.query(
-    `INSERT INTO orders (order_id, placed_at, total) VALUES ($1, $2, $3)
+    `INSERT INTO orders (order_id, placed_at, total, confirmed_at, cancelled_at, reason, captured_amount, refunded_amount)
+     SELECT order_id, placed_at, total, confirmed_at, cancelled_at, reason, coalesce(captured_amount, 0), coalesce(refunded_amount, 0)
+       FROM unnest($1::uuid[], $2::timestamptz[], $3::bigint[], $4::timestamptz[], $5::timestamptz[], $6::text[], $7::bigint[], $8::bigint[])
+            AS facts (order_id, placed_at, total, confirmed_at, cancelled_at, reason, captured_amount, refunded_amount)
      ON CONFLICT (order_id) DO UPDATE SET
-       total = CASE WHEN orders.placed_at IS NULL OR EXCLUDED.placed_at < orders.placed_at THEN EXCLUDED.total ELSE orders.total END,
-       placed_at = LEAST(orders.placed_at, EXCLUDED.placed_at)`,
-    [orderId, at, total]);
+       total = CASE WHEN EXCLUDED.placed_at IS NOT NULL AND (orders.placed_at IS NULL OR EXCLUDED.placed_at < orders.placed_at)
+                    THEN EXCLUDED.total ELSE orders.total END,
+       placed_at = LEAST(orders.placed_at, EXCLUDED.placed_at),
+       confirmed_at = LEAST(orders.confirmed_at, EXCLUDED.confirmed_at),
+       reason = CASE WHEN EXCLUDED.cancelled_at IS NOT NULL AND (orders.cancelled_at IS NULL OR EXCLUDED.cancelled_at < orders.cancelled_at)
+                     THEN EXCLUDED.reason ELSE orders.reason END,
+       cancelled_at = LEAST(orders.cancelled_at, EXCLUDED.cancelled_at),
+       captured_amount = GREATEST(orders.captured_amount, EXCLUDED.captured_amount),
+       refunded_amount = GREATEST(orders.refunded_amount, EXCLUDED.refunded_amount)`,
+    [column("orderId"), column("placedAt"), column("total"), column("confirmedAt"), column("cancelledAt"), column("reason"),
+      column("capturedAmount"), column("refundedAmount")]);
 }
 
-export async function recordConfirmed(tx: Db, orderId: string, at: string): Promise<void> {
+export async function recordProducts(tx: Db, products: readonly ProductListing[]): Promise<void> {
+  if (products.length === 0) return;
   await tx.query(
-    `INSERT INTO orders (order_id, confirmed_at) VALUES ($1, $2)
-     ON CONFLICT (order_id) DO UPDATE SET confirmed_at = LEAST(orders.confirmed_at, EXCLUDED.confirmed_at)`,
-    [orderId, at]);
-}
-
-export async function recordCancelled(tx: Db, orderId: string, at: string, reason: CancellationReason): Promise<void> {
-  await tx.query(
-    `INSERT INTO orders (order_id, cancelled_at, reason) VALUES ($1, $2, $3)
-     ON CONFLICT (order_id) DO UPDATE SET
-       reason = CASE WHEN orders.cancelled_at IS NULL OR EXCLUDED.cancelled_at < orders.cancelled_at THEN EXCLUDED.reason ELSE orders.reason END,
-       cancelled_at = LEAST(orders.cancelled_at, EXCLUDED.cancelled_at)`,
-    [orderId, at, reason]);
-}
-
-export async function recordMoney(tx: Db, orderId: string, column: "captured_amount" | "refunded_amount", amount: number): Promise<void> {
-  // Payment captures and refunds an order at most once; GREATEST keeps a repeat harmless anyway.
-  await tx.query(
-    `INSERT INTO orders (order_id, ${column}) VALUES ($1, $2)
-     ON CONFLICT (order_id) DO UPDATE SET ${column} = GREATEST(orders.${column}, EXCLUDED.${column})`,
-    [orderId, amount]);
-}
-
-export async function recordProduct(tx: Db, sku: string, price: number, at: string): Promise<void> {
-  await tx.query(
-    `INSERT INTO products (sku, price, listed_at) VALUES ($1, $2, $3)
+    `INSERT INTO products (sku, price, listed_at) SELECT * FROM unnest($1::text[], $2::bigint[], $3::timestamptz[])
      ON CONFLICT (sku) DO UPDATE SET price = EXCLUDED.price, listed_at = EXCLUDED.listed_at
      WHERE EXCLUDED.listed_at > products.listed_at`,
-    [sku, price, at]);
+    [products.map((p) => p.sku), products.map((p) => p.price), products.map((p) => p.listedAt)]);
 }
 
-/** One more event of this type from this partition (one row per partition: see migrations/002). */
-export async function countEvent(tx: Db, eventType: string, topic: string, partition: number): Promise<void> {
+/** More events of these types from these partitions (one row per partition: see migrations/002). */
+export async function countEvents(tx: Db, counts: readonly EventCount[]): Promise<void> {
+  if (counts.length === 0) return;
   await tx.query(
-    `INSERT INTO event_counts (event_type, topic, partition, count) VALUES ($1, $2, $3, 1)
-     ON CONFLICT (event_type, topic, partition) DO UPDATE SET count = event_counts.count + 1`,
-    [eventType, topic, partition]);
+    `INSERT INTO event_counts (event_type, topic, partition, count) SELECT * FROM unnest($1::text[], $2::text[], $3::integer[], $4::bigint[])
+     ON CONFLICT (event_type, topic, partition) DO UPDATE SET count = event_counts.count + EXCLUDED.count`,
+    [counts.map((c) => c.eventType), counts.map((c) => c.topic), counts.map((c) => c.partition), counts.map((c) => c.count)]);
 }
 
 /** The KPIs as the database computes them, in one statement: one snapshot, so they agree with each other. */

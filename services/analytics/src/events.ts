@@ -1,35 +1,27 @@
 /**
- * What analytics does with each event: count it, and store what it says about its order (one
- * upsert in db.ts); events not in the map are only counted. ProductListed is the exception: the
- * catalog topic is state, not history (it is compacted), so it updates the catalogue and is not
- * counted, or a rebuild after a compaction would count fewer than the live model did.
+ * What analytics does with a batch of events: fold them into the facts they bring about each
+ * order and product and the event counts (read-model-batch.ts), then record those with one
+ * statement per table (db.ts), whatever the batch's size.
  */
-import { allTopics, type EventOf, type EventType, type ShopEvent } from "@shop/contracts";
-import { consume, type ConsumeOptions, type Consumer, type HandlerContext } from "@shop/messaging";
+import { allTopics, type ShopEvent } from "@shop/contracts";
+import { consume, type BatchHandler, type ConsumeOptions, type Consumer } from "@shop/messaging";
 import * as db from "./db";
 import { consumerGroup } from "./kpis";
+import { ReadModelBatch } from "./read-model-batch";
 
 /** Every topic of the saga (main.ts passes these; tests pass fresh topics of their own). */
 export const consumedTopics = allTopics.map(({ topic }) => topic);
 
-type Handlers = { [T in EventType]?: (event: EventOf<T>, context: HandlerContext) => Promise<unknown> };
-
-const handlers: Handlers = {
-  ProductListed: (event, { tx }) => db.recordProduct(tx, event.sku, event.price, event.occurredAt),
-  OrderPlaced: (event, { tx }) => db.recordPlaced(tx, event.orderId, event.occurredAt, event.total),
-  OrderConfirmed: (event, { tx }) => db.recordConfirmed(tx, event.orderId, event.occurredAt),
-  OrderCancelled: (event, { tx }) => db.recordCancelled(tx, event.orderId, event.occurredAt, event.reason),
-  PaymentCaptured: (event, { tx }) => db.recordMoney(tx, event.orderId, "captured_amount", event.amount),
-  PaymentRefunded: (event, { tx }) => db.recordMoney(tx, event.orderId, "refunded_amount", event.amount),
+export const handleEvents: BatchHandler<ShopEvent> = async (events, tx) => {
+  const batch = new ReadModelBatch();
+  for (const { event, topic, partition } of events) batch.add(event, { topic, partition });
+  const { orders, products, counts } = batch.facts();
+  await db.countEvents(tx, counts);
+  await db.recordOrders(tx, orders);
+  await db.recordProducts(tx, products);
 };
 
-export async function handleEvent(event: ShopEvent, context: HandlerContext): Promise<void> {
-  if (event.eventType !== "ProductListed") await db.countEvent(context.tx, event.eventType, context.topic, context.partition);
-  const handle = handlers[event.eventType] as ((event: ShopEvent, context: HandlerContext) => Promise<unknown>) | undefined;
-  await handle?.(event, context);
-}
-
-export interface ConsumeEventsOptions extends Omit<ConsumeOptions<ShopEvent>, "groupId" | "handler" | "fromBeginning"> {
+export interface ConsumeEventsOptions extends Omit<ConsumeOptions<ShopEvent>, "groupId" | "handler" | "handleBatch" | "fromBeginning"> {
   /** The consumer group's base name ("analytics"); tests pass their own. */
   group?: string;
 }
@@ -41,6 +33,6 @@ export interface ConsumeEventsOptions extends Omit<ConsumeOptions<ShopEvent>, "g
 export async function consumeEvents({ group, ...options }: ConsumeEventsOptions): Promise<Consumer & { groupId: string }> {
   const groupId = consumerGroup(await db.currentBuild(options.pool), group);
   options.logger?.info({ groupId, topics: options.topics }, "consuming into the read model");
-  const consumer = await consume<ShopEvent>({ ...options, groupId, fromBeginning: true, handler: handleEvent });
+  const consumer = await consume<ShopEvent>({ ...options, groupId, fromBeginning: true, handleBatch: handleEvents });
   return { ...consumer, groupId };
 }

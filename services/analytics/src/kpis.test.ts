@@ -5,10 +5,10 @@
  */
 import { randomUUID } from "node:crypto";
 import { examples, topicOf, topics, type ShopEvent } from "@shop/contracts";
-import type { FreshDatabase } from "@shop/testkit";
+import { statementsDuring, type FreshDatabase } from "@shop/testkit";
 import { getKpis } from "./kpis";
 import { rebuild } from "./rebuild";
-import { deliver, knownMix, listed, saga, testDatabase } from "./testing";
+import { deliver, deliverBatch, knownMix, listed, saga, testDatabase } from "./testing";
 
 let db: FreshDatabase;
 beforeAll(async () => {
@@ -112,3 +112,34 @@ describe("arrival order does not matter", () => {
     expect(await getKpis(db.pool)).toEqual(first);
   });
 });
+
+describe("a batch of events at once", () => {
+  test.each(arrivals)("when the known mix arrives %s in batches of 7, then the read model and the KPIs are as one by one", async (_name, reorder) => {
+    const mix = knownMix();
+    await deliver(db.pool, mix.events);
+    const inSagaOrder = await orderRows();
+
+    await rebuild(db.pool);
+    const events = reorder(mix.events);
+    for (let start = 0; start < events.length; start += 7) await deliverBatch(db.pool, events.slice(start, start + 7));
+    expect(await orderRows()).toEqual(inSagaOrder);
+    expect(await getKpis(db.pool)).toEqual(mix.kpis);
+  });
+
+  test("when a whole mix arrives as one batch, then three statements record it, and its facts about each order are merged as one by one would", async () => {
+    const mix = knownMix();
+    const statements = await statementsDuring(db.pool, () => deliverBatch(db.pool, shuffled(mix.events, 11)));
+    expect(await getKpis(db.pool)).toEqual(mix.kpis);
+    expect(statements).toBe(3); // event counts, orders, products: not per event
+  });
+
+  test("when one batch holds an order's facts twice (bypassing the inbox), then the order's row is as after one copy", async () => {
+    const events = saga("fulfillment_failed", 5000, 1500);
+    await deliverBatch(db.pool, events);
+    const once = await orderRows();
+    await rebuild(db.pool);
+    await deliverBatch(db.pool, shuffled([...events, ...events], 5));
+    expect(await orderRows()).toEqual(once);
+  });
+});
+

@@ -9,16 +9,19 @@ import { createOutbox, messagingMigrations, migrate, schemaRegistryCodec, startR
 import { waitFor } from "@shop/infra";
 import { freshDatabase, useEnvironment } from "@shop/testkit";
 import { migrations } from "./db";
-import { handleEvent } from "./events";
+import { handleEvents } from "./events";
 import type { Kpis } from "./kpis";
 
 export const testDatabase = () => freshDatabase("analytics_test", (pool) => migrate(pool, migrations));
 
-/** Handles the events one by one, each in its own transaction, as the inbox would (without its deduplication). */
+/** Handles the events one by one, each in its own transaction (a batch of one), as the inbox would (without its deduplication). */
 export async function deliver(pool: Parameters<typeof withTransaction>[0], events: readonly ShopEvent[]): Promise<void> {
-  for (const event of events) {
-    await withTransaction(pool, (tx) => handleEvent(event, { tx, traceContext: undefined, headers: {}, topic: "test", partition: 0, offset: "0" }));
-  }
+  for (const event of events) await deliverBatch(pool, [event]);
+}
+
+/** Handles the events as ONE batch of the inbox, in one transaction (without its deduplication). */
+export async function deliverBatch(pool: Parameters<typeof withTransaction>[0], events: readonly ShopEvent[]): Promise<void> {
+  await withTransaction(pool, (tx) => handleEvents(events.map((event, i) => ({ event, traceContext: undefined, headers: {}, topic: "test", partition: 0, offset: String(i) })), tx));
 }
 
 export type SagaPath = "confirmed" | "out_of_stock" | "payment_declined" | "fulfillment_failed" | "timeout" | "in_flight";
