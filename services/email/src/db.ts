@@ -15,39 +15,54 @@ export interface EmailRow {
 type Db = Pool | ClientBase;
 
 /**
- * Claims the right to send this mail, in one statement: inserts it as 'sending', or takes a
- * 'failed' one back. True when this caller holds the claim; false when the mail was sent, or
- * is claimed by someone else (a send in flight, or one whose outcome is unknown).
+ * Claims the right to send these mails, in one statement: inserts each as 'sending', or takes a
+ * 'failed' one back. Returns the mails ("orderId/kind") this caller holds the claim for; the others
+ * were sent, or are claimed by someone else (a send in flight, or one whose outcome is unknown).
  */
-export async function claim(db: Db, mail: Mail & { messageId: string }): Promise<boolean> {
-  const { rowCount } = await db.query(
-    `INSERT INTO emails (order_id, kind, recipient, subject, message_id) VALUES ($1, $2, $3, $4, $5)
+export async function claimAll(db: Db, toClaim: readonly (Mail & { messageId: string })[]): Promise<Set<string>> {
+  // One row per mail: an INSERT ... ON CONFLICT DO UPDATE cannot touch a row twice.
+  const mails = [...new Map(toClaim.map((mail) => [`${mail.orderId}/${mail.kind}`, mail])).values()];
+  if (mails.length === 0) return new Set();
+  const { rows } = await db.query<{ orderId: string; kind: Kind }>(
+    `INSERT INTO emails (order_id, kind, recipient, subject, message_id)
+     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[])
      ON CONFLICT (order_id, kind) DO UPDATE
        SET status = 'sending', attempts = emails.attempts + 1, last_error = NULL, updated_at = now()
-       WHERE emails.status = 'failed'`,
-    [mail.orderId, mail.kind, mail.to, mail.subject, mail.messageId]);
-  return rowCount === 1;
+       WHERE emails.status = 'failed'
+     RETURNING order_id AS "orderId", kind`,
+    [mails.map((m) => m.orderId), mails.map((m) => m.kind), mails.map((m) => m.to), mails.map((m) => m.subject), mails.map((m) => m.messageId)]);
+  return new Set(rows.map((row) => `${row.orderId}/${row.kind}`));
 }
 
-export async function statusOf(db: Db, orderId: string, kind: Kind): Promise<EmailStatus | undefined> {
-  const { rows } = await db.query<{ status: EmailStatus }>("SELECT status FROM emails WHERE order_id = $1 AND kind = $2", [orderId, kind]);
-  return rows[0]?.status;
+/** One mail's claim (a batch of one): true when this caller holds it. */
+export async function claim(db: Db, mail: Mail & { messageId: string }): Promise<boolean> {
+  return (await claimAll(db, [mail])).size === 1;
 }
 
-/** The server accepted the mail under this Message-ID. */
-export async function markSent(db: Db, orderId: string, kind: Kind, messageId: string): Promise<void> {
+/** The status of each of these mails ("orderId/kind" → status). */
+export async function statusesOf(db: Db, mails: readonly { orderId: string; kind: Kind }[]): Promise<Map<string, EmailStatus>> {
+  const { rows } = await db.query<{ orderId: string; kind: Kind; status: EmailStatus }>(
+    `SELECT order_id AS "orderId", kind, status FROM emails
+      WHERE (order_id, kind) IN (SELECT * FROM unnest($1::uuid[], $2::text[]))`,
+    [mails.map((m) => m.orderId), mails.map((m) => m.kind)]);
+  return new Map(rows.map((row) => [`${row.orderId}/${row.kind}`, row.status]));
+}
+
+/** The server accepted each mail under its Message-ID. */
+export async function markSent(db: Db, mails: readonly { orderId: string; kind: Kind; messageId: string }[]): Promise<void> {
   await db.query(
-    `UPDATE emails SET status = 'sent', message_id = $3, sent_at = now(), updated_at = now()
-     WHERE order_id = $1 AND kind = $2 AND status = 'sending'`,
-    [orderId, kind, messageId]);
+    `UPDATE emails SET status = 'sent', message_id = sent.message_id, sent_at = now(), updated_at = now()
+       FROM unnest($1::uuid[], $2::text[], $3::text[]) AS sent (order_id, kind, message_id)
+      WHERE emails.order_id = sent.order_id AND emails.kind = sent.kind AND emails.status = 'sending'`,
+    [mails.map((m) => m.orderId), mails.map((m) => m.kind), mails.map((m) => m.messageId)]);
 }
 
-/** The mail certainly did not go: the next attempt may claim it again. */
-export async function markFailed(db: Db, orderId: string, kind: Kind, error: string): Promise<void> {
+/** The mails certainly did not go: the next attempt may claim them again. */
+export async function markFailed(db: Db, mails: readonly { orderId: string; kind: Kind }[], error: string): Promise<void> {
   await db.query(
     `UPDATE emails SET status = 'failed', last_error = $3, updated_at = now()
-     WHERE order_id = $1 AND kind = $2 AND status = 'sending'`,
-    [orderId, kind, error]);
+      WHERE (order_id, kind) IN (SELECT * FROM unnest($1::uuid[], $2::text[])) AND status = 'sending'`,
+    [mails.map((m) => m.orderId), mails.map((m) => m.kind), error]);
 }
 
 export async function countUnconfirmed(db: Db, olderThanSeconds: number): Promise<number> {

@@ -6,6 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { newEvent, type CancellationReason, type ShopEvent } from "@shop/contracts";
 import { classifyError, RetriableError, withTransaction } from "@shop/messaging";
+import { statementsDuring } from "@shop/testkit";
 import { createLogger } from "@shop/observability";
 import { claim, countUnconfirmed } from "./db";
 import { listEmails, messageIdOf, receipt } from "./emails";
@@ -30,8 +31,10 @@ afterAll(async () => {
   await db.drop();
 });
 
-const deliver = (event: ShopEvent) =>
-  withTransaction(db.pool, (tx) => handle(event, { tx, traceContext: undefined, headers: {}, topic: "orders", partition: 0, offset: "0" }));
+/** The events as one batch of the inbox, in its transaction (redeliveries included: the protocol alone must hold). */
+const deliverBatch = (events: ShopEvent[]) =>
+  withTransaction(db.pool, (tx) => handle(events.map((event, i) => ({ event, traceContext: undefined, headers: {}, topic: "orders", partition: 0, offset: String(i) })), tx));
+const deliver = (event: ShopEvent) => deliverBatch([event]);
 
 const confirmed = (orderId: string) => newEvent("OrderConfirmed", {
   orderId, customerEmail: "ada@example.com", items: [{ sku: "BOOK-1", quantity: 2, unitPrice: 1999 }], total: 3998,
@@ -79,7 +82,7 @@ describe("receipts", () => {
     const event = confirmed(orderId);
     // A later event of the same batch fails: the inbox rolls back and handles this one again.
     const rolledBack = withTransaction(db.pool, async (tx) => {
-      await handle(event, { tx, traceContext: undefined, headers: {}, topic: "orders", partition: 0, offset: "0" });
+      await handle([{ event, traceContext: undefined, headers: {}, topic: "orders", partition: 0, offset: "0" }], tx);
       throw new Error("the next event in the batch failed");
     });
     await expect(rolledBack).rejects.toThrow("the next event in the batch failed");
@@ -182,3 +185,39 @@ describe("when sending fails", () => {
     expect(await types(orderId)).toEqual([]); // no EmailSent: the service does not know it was sent
   });
 });
+
+describe("a batch of mails at once", () => {
+  test("when one batch holds several orders' outcomes and a copy of one with another eventId, then each mail goes once, with four statements around the sends", async () => {
+    const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
+    const batch = [confirmed(a), cancelled(b, "timeout"), confirmed(c), confirmed(a)];
+    const statements = await statementsDuring(db.pool, () => deliverBatch(batch));
+
+    for (const orderId of [a, b, c]) {
+      expect(mailsFor(orderId)).toHaveLength(1);
+      expect(await types(orderId)).toEqual(["EmailSent"]);
+    }
+    expect(await db.outboxEvents(a)).toEqual([expect.objectContaining({ causationId: batch[0]!.eventId })]);
+    expect(statements).toBe(4); // claim, the skipped copy's status, mark sent, EmailSent: not per mail
+  });
+
+  test("when the server refuses the second mail of a batch for good, then the first is recorded, the rest are given back, and the next attempt sends each of them once", async () => {
+    const [first, refused, untried] = [randomUUID(), randomUUID(), randomUUID()];
+    const batch = [confirmed(first), confirmed(refused), confirmed(untried)];
+    smtp.refuseNextAfter(1, 550);
+    const error = await deliverBatch(batch).catch((caught: unknown) => caught);
+
+    expect(classifyError(error)).toBe("permanent");
+    expect(mailsFor(first)).toHaveLength(1);
+    expect(await types(first)).toEqual(["EmailSent"]);
+    expect(await listEmails(db.pool, refused)).toMatchObject([{ status: "failed" }]);
+    expect(await listEmails(db.pool, untried)).toMatchObject([{ status: "failed" }]); // not tried: free to claim again
+    expect(mailsFor(untried)).toEqual([]);
+
+    await deliverBatch(batch); // the consumer's next attempt
+    for (const orderId of [first, refused, untried]) {
+      expect(mailsFor(orderId)).toHaveLength(1);
+      expect(await types(orderId)).toEqual(["EmailSent"]);
+    }
+  });
+});
+

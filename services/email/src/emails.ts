@@ -4,14 +4,14 @@
  *
  * SMTP has no idempotency key and does not take part in a database transaction, so "exactly
  * once" is not on offer: a mail can be accepted by the server and the process die before it
- * records that. sendOnce() chooses at most once (a duplicate receipt is worse than a missing
+ * records that. sendMails() chooses at most once (a duplicate receipt is worse than a missing
  * one, and a missing one is visible): claim, then send, then record, each step committed on its
  * own. The README explains the guarantee and its limit.
  */
 import type { Pool } from "pg";
 import { Counter, Gauge } from "prom-client";
 import { newEvent, topics, type CancellationReason, type EmailKind, type EventOf } from "@shop/contracts";
-import { withTransaction, type Outbox } from "@shop/messaging";
+import { withTransaction, type Outbox, type TraceContext } from "@shop/messaging";
 import type { Logger } from "@shop/observability";
 import * as db from "./db";
 import { describeError, failureOf, sendError, type Mailer } from "./smtp";
@@ -90,54 +90,106 @@ export function watchUnconfirmed(pool: Pool): Gauge {
   });
 }
 
-/**
- * Sends the mail unless one of its kind went (or may have gone) to this order before. Called
- * inside the inbox transaction, but writes with its own: a claim that committed only with the
- * inbox would roll back with it, and the mail, already sent, would be sent again (at least once).
- *   1. claim: insert the row as 'sending' (or take it back from 'failed'), committed at once;
- *      no claim, no mail;
- *   2. send over SMTP, outside any transaction;
- *   3. record: 'sent' and EmailSent in the outbox, in one transaction.
- * A mail certainly not sent turns the row 'failed' and throws, so the consumer tries again. A
- * crash, or a broken session, between 1 and 3 leaves 'sending': never resent, shown by GET /emails.
- */
-export async function sendOnce(deps: EmailsDeps, mail: Mail, causedBy: { eventId: string }): Promise<SendOutcome> {
-  const { pool, outbox, mailer, logger } = deps;
-  const { orderId, kind } = mail;
-  const messageId = messageIdOf(mail, mailer.domain);
-  const fields = { orderId, kind, messageId }; // logs never carry the address
+/** A mail to send, and what caused it: its EmailSent's causation and trace. */
+export interface MailToSend {
+  mail: Mail;
+  causedBy: { eventId: string };
+  traceContext?: TraceContext;
+}
 
-  if (!(await db.claim(pool, { ...mail, messageId }))) {
-    const status = await db.statusOf(pool, orderId, kind);
+/**
+ * Sends a batch's mails, each unless one of its kind went (or may have gone) to its order
+ * before. Called inside the inbox transaction, but writes with its own: a claim that committed
+ * only with the inbox would roll back with it, and the mail, already sent, would be sent again
+ * (at least once). With a fixed number of statements per batch:
+ *   1. claim: insert the rows as 'sending' (or take them back from 'failed'), committed at once;
+ *      no claim, no mail;
+ *   2. send over SMTP, one mail after the other, outside any transaction;
+ *   3. record: 'sent' and EmailSent in the outbox for every mail that went, in one transaction.
+ * At the first mail certainly not sent, sending stops: that mail, and the claimed ones not tried,
+ * turn 'failed' (the next attempt may claim them), the sent ones are recorded, and the error is
+ * thrown, so the consumer tries again (a batch handler's failure: one event at a time). A crash,
+ * or a broken session, between 1 and 3 leaves 'sending': never resent, shown by GET /emails.
+ * Returns each mail's outcome, in the order given.
+ */
+export async function sendMails(deps: EmailsDeps, toSend: readonly MailToSend[]): Promise<SendOutcome[]> {
+  const { pool, outbox, mailer, logger } = deps;
+  const mails = toSend.map(({ mail }) => ({ ...mail, messageId: messageIdOf(mail, mailer.domain) }));
+  const claimed = await db.claimAll(pool, mails);
+  // Ours to send: a claimed mail, the first time the batch names it (an event and its copy with
+  // another eventId can come in one batch).
+  const ours = mails.map((mail) => claimed.delete(claimKey(mail)));
+  const outcomes: SendOutcome[] = [];
+  const sent: { index: number; accepted: string }[] = [];
+  let failure: { index: number; error: Error } | undefined;
+
+  for (const [index, mail] of mails.entries()) {
+    const fields = { orderId: mail.orderId, kind: mail.kind, messageId: mail.messageId }; // logs never carry the address
+    if (!ours[index]) {
+      outcomes.push("skipped");
+      continue;
+    }
+    if (failure) {
+      outcomes.push("skipped"); // not tried: given back below
+      continue;
+    }
+    try {
+      sent.push({ index, accepted: await mailer.send(mail) });
+      logger.debug(fields, "mail sent"); // per mail: debug; the outcome is in emails_total and GET /emails
+      outcomes.push("sent");
+      emailsTotal.inc({ kind: mail.kind, outcome: "sent" });
+    } catch (error) {
+      const kind = failureOf(error);
+      if (kind === "unknown") {
+        logger.error({ ...fields, error: describeError(error) }, "SMTP session broke before the server confirmed the mail; it may have gone: left 'sending', not resent");
+        outcomes.push("unconfirmed");
+        emailsTotal.inc({ kind: mail.kind, outcome: "unconfirmed" });
+        continue;
+      }
+      failure = { index, error: sendError(kind, error) };
+      outcomes.push("skipped");
+      emailsTotal.inc({ kind: mail.kind, outcome: "failed" });
+    }
+  }
+
+  await logSkipped(deps, mails.filter((_mail, index) => !ours[index]));
+  if (sent.length > 0) {
+    await withTransaction(pool, async (tx) => {
+      await db.markSent(tx, sent.map(({ index, accepted }) => ({ orderId: mails[index]!.orderId, kind: mails[index]!.kind, messageId: accepted })));
+      await outbox.addMany(tx, sent.map(({ index, accepted }) => {
+        const { orderId, kind } = mails[index]!;
+        const event = newEvent("EmailSent", { orderId, kind, messageId: accepted }, { producer: "email", causedBy: toSend[index]!.causedBy });
+        return { event, topic: topics.notifications, key: orderId, traceContext: toSend[index]!.traceContext };
+      }));
+    });
+  }
+  if (failure) {
+    // The failed mail and the claimed ones after it that were not tried: certainly not sent.
+    const givenBack = mails.filter((_mail, index) => index >= failure!.index && ours[index]);
+    await db.markFailed(pool, givenBack.map(({ orderId, kind }) => ({ orderId, kind })), describeError(failure.error));
+    throw failure.error;
+  }
+  return outcomes;
+}
+
+/** One mail on its own (a batch of one). */
+export async function sendOnce(deps: EmailsDeps, mail: Mail, causedBy: { eventId: string }): Promise<SendOutcome> {
+  return (await sendMails(deps, [{ mail, causedBy }]))[0]!;
+}
+
+const claimKey = ({ orderId, kind }: { orderId: string; kind: Kind }) => `${orderId}/${kind}`;
+
+/** Says why the mails not claimed were not sent: sent before, or claimed before with an unknown outcome. */
+async function logSkipped({ pool, logger }: EmailsDeps, mails: readonly (Mail & { messageId: string })[]): Promise<void> {
+  if (mails.length === 0) return;
+  const statuses = await db.statusesOf(pool, mails);
+  for (const mail of mails) {
+    const fields = { orderId: mail.orderId, kind: mail.kind, messageId: mail.messageId };
+    const status = statuses.get(claimKey(mail));
     if (status === "sent") logger.info(fields, "mail sent before; not sending it again");
     else logger.warn({ ...fields, status }, "mail claimed before, outcome unknown; not sending it again (at most once)");
-    emailsTotal.inc({ kind, outcome: "skipped" });
-    return "skipped";
+    emailsTotal.inc({ kind: mail.kind, outcome: "skipped" });
   }
-
-  let accepted: string;
-  try {
-    accepted = await mailer.send({ ...mail, messageId });
-  } catch (error) {
-    const failure = failureOf(error);
-    if (failure === "unknown") {
-      logger.error({ ...fields, error: describeError(error) }, "SMTP session broke before the server confirmed the mail; it may have gone: left 'sending', not resent");
-      emailsTotal.inc({ kind, outcome: "unconfirmed" });
-      return "unconfirmed";
-    }
-    await db.markFailed(pool, orderId, kind, `${failure}: ${describeError(error)}`);
-    emailsTotal.inc({ kind, outcome: "failed" });
-    throw sendError(failure, error);
-  }
-
-  await withTransaction(pool, async (tx) => {
-    await db.markSent(tx, orderId, kind, accepted);
-    const event = newEvent("EmailSent", { orderId, kind, messageId: accepted }, { producer: "email", causedBy });
-    await outbox.add(tx, event, { topic: topics.notifications, key: orderId });
-  });
-  logger.debug(fields, "mail sent"); // per mail: debug; the outcome is in emails_total and GET /emails
-  emailsTotal.inc({ kind, outcome: "sent" });
-  return "sent";
 }
 
 /** GET /emails?orderId=: the order's mails, oldest first. */

@@ -25,7 +25,7 @@ test("when the SMTP server is down, then the consumer retries until it is back, 
   const logger = createLogger("email", "silent");
   const consumer = await consume({
     kafka, pool: db.pool, codec: db.codec, logger, groupId: `email-test-${randomUUID()}`, topics: [topic],
-    handler: eventHandler({ pool: db.pool, outbox: db.outbox, mailer, logger }), backoff: { initialMs: 50, maxMs: 200 },
+    handleBatch: eventHandler({ pool: db.pool, outbox: db.outbox, mailer, logger }), backoff: { initialMs: 50, maxMs: 200 },
   });
   try {
     const orderId = randomUUID();

@@ -1,28 +1,31 @@
 /**
- * What the email service does with each event it consumes: one mail per final outcome of an
- * order. Both events carry everything the mail says (and the address), so the service keeps no
- * copy of orders. Events not listed here need nothing from email.
+ * What the email service does with the events it consumes: one mail per final outcome of an
+ * order, a batch of them at a time (sendMails in emails.ts). Both events carry everything the
+ * mail says (and the address), so the service keeps no copy of orders. Events not listed here
+ * need nothing from email.
  *
- * The handlers leave the inbox transaction (context.tx) alone on purpose: the mail's state is
- * committed around the SMTP call, on its own (sendOnce in emails.ts).
+ * The handler leaves the inbox transaction alone on purpose: the mails' state is committed
+ * around the SMTP calls, on its own (sendMails in emails.ts).
  */
-import { topics, type EventOf, type EventType, type ShopEvent } from "@shop/contracts";
-import type { HandlerContext } from "@shop/messaging";
-import { cancellationNotice, receipt, sendOnce, type EmailsDeps } from "./emails";
+import { topics, type ShopEvent } from "@shop/contracts";
+import type { BatchHandler, ReceivedEvent } from "@shop/messaging";
+import { cancellationNotice, receipt, sendMails, type EmailsDeps, type MailToSend } from "./emails";
 
 /** Only the orders topic: the one topic that carries customer addresses. */
 export const consumedTopics = [topics.orders];
 
-type Handlers = { [T in EventType]?: (event: EventOf<T>, context: HandlerContext) => Promise<unknown> };
+/** The mail an event calls for, if any. */
+function mailFor({ event, traceContext }: ReceivedEvent<ShopEvent>): MailToSend | undefined {
+  switch (event.eventType) {
+    case "OrderConfirmed": return { mail: receipt(event), causedBy: event, traceContext };
+    case "OrderCancelled": return { mail: cancellationNotice(event), causedBy: event, traceContext };
+    default: return undefined;
+  }
+}
 
-export function eventHandler(deps: EmailsDeps) {
-  const handlers: Handlers = {
-    OrderConfirmed: (event) => sendOnce(deps, receipt(event), event),
-    OrderCancelled: (event) => sendOnce(deps, cancellationNotice(event), event),
-  };
-
-  return async (event: ShopEvent, context: HandlerContext): Promise<void> => {
-    const handle = handlers[event.eventType] as ((event: ShopEvent, context: HandlerContext) => Promise<unknown>) | undefined;
-    await handle?.(event, context);
+export function eventHandler(deps: EmailsDeps): BatchHandler<ShopEvent> {
+  return async (events) => {
+    const mails = events.flatMap((received) => mailFor(received) ?? []);
+    if (mails.length > 0) await sendMails(deps, mails);
   };
 }

@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   const relay = startRelay({ databaseUrl: config.DATABASE_URL, kafka, logger });
   const consumer = await consume({
     kafka, pool, codec, logger, groupId: "email", topics: consumedTopics, fromBeginning: true,
-    handler: eventHandler({ pool, outbox, mailer, logger }),
+    handleBatch: eventHandler({ pool, outbox, mailer, logger }),
   });
 
   const app = buildHttp({

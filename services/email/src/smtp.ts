@@ -22,8 +22,11 @@ export interface Mailer {
 }
 
 export function createMailer({ url, from, timeoutMs = 10_000 }: { url: string; from: string; timeoutMs?: number }): Mailer {
-  // Simplification: one connection per mail. Production would pool connections (pool: true).
-  const transport = createTransport({ url, connectionTimeout: timeoutMs, greetingTimeout: timeoutMs, socketTimeout: timeoutMs });
+  // One pooled connection, kept open between mails (sendMails sends them one after the other):
+  // a new session per mail costs a TCP handshake, the greeting and EHLO before every mail.
+  const transport = createTransport({
+    url, pool: true, maxConnections: 1, connectionTimeout: timeoutMs, greetingTimeout: timeoutMs, socketTimeout: timeoutMs,
+  });
   return {
     domain: /@([^@>\s]+)>?$/.exec(from)?.[1] ?? "localhost",
     async send({ to, subject, text, messageId }) {

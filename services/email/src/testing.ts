@@ -37,7 +37,7 @@ export interface ReceivedMail {
 
 /**
  * An SMTP server on a free port. `stop()` then `start()` takes it down and brings it back on the
- * same port. `refuseNext(code)` answers the next MAIL FROM with that reply code; `hangUpNext()`
+ * same port. `refuseNext(code)` answers the next MAIL FROM with that reply code (`refuseNextAfter(n, code)`: the one after n more); `hangUpNext()`
  * reads the next message, keeps it, and closes the connection without answering, so the
  * client cannot know whether the mail was taken.
  */
@@ -45,14 +45,18 @@ export async function testSmtpServer() {
   const port = await freePort();
   const mails: ReceivedMail[] = [];
   let server: SMTPServer | undefined;
-  let refusal: number | undefined;
+  let refusal: { after: number; code: number } | undefined;
   let hangUp = false;
 
   const create = () => new SMTPServer({
     authOptional: true, disabledCommands: ["STARTTLS"], disableReverseLookup: true, logger: false,
     onMailFrom(_address, _session, callback) {
       if (refusal === undefined) return callback();
-      const error = Object.assign(new Error("refused by the test"), { responseCode: refusal });
+      if (refusal.after > 0) {
+        refusal.after--;
+        return callback();
+      }
+      const error = Object.assign(new Error("refused by the test"), { responseCode: refusal.code });
       refusal = undefined;
       callback(error);
     },
@@ -85,7 +89,9 @@ export async function testSmtpServer() {
       server = undefined;
       if (running) await new Promise<void>((resolve) => running.close(() => resolve()));
     },
-    refuseNext(code: number) { refusal = code; },
+    refuseNext(code: number) { refusal = { after: 0, code }; },
+    /** Takes the next `accepted` mails, then refuses one with `code`. */
+    refuseNextAfter(accepted: number, code: number) { refusal = { after: accepted, code }; },
     hangUpNext() { hangUp = true; },
   };
 }
