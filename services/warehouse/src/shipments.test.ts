@@ -1,8 +1,8 @@
 /**
  * The warehouse rules against a real PostgreSQL and outbox: events go through the service's
- * handler map (events.ts) in a transaction, as the inbox would call it, and the tests read
- * what ended up in the outbox. Redeliveries bypass the inbox on purpose: the rules alone must
- * not book twice.
+ * batch handler (events.ts) in a transaction, as the inbox would call it (most tests deliver a
+ * batch of one), and the tests read what ended up in the outbox. Redeliveries bypass the inbox
+ * on purpose: the rules alone must not book twice.
  */
 import { randomUUID } from "node:crypto";
 import { newEvent, type ShopEvent } from "@shop/contracts";
@@ -127,23 +127,50 @@ describe("the rules", () => {
 });
 
 describe("a batch of facts at once", () => {
-  test("when one batch holds several orders' facts, a redelivery and a cancellation among them, then each order ends as if its facts came one by one, in four statements", async () => {
-    const [scheduled, failed, cancelledFirst, cancelledAfter] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
-    const payment = captured(scheduled);
-    const batch = [
-      placed(scheduled), placed(failed, "ZZ"), cancelled(cancelledFirst), placed(cancelledAfter),
-      payment, captured(failed), captured(cancelledFirst), placed(cancelledFirst), payment, captured(cancelledAfter), cancelled(cancelledAfter),
+  /** Four orders' facts, interleaved as one batch would bring them, with a redelivered PaymentCaptured. */
+  const interleaved = ([scheduled, failed, cancelledFirst, cancelledAfter]: string[]) => {
+    const payment = captured(scheduled!);
+    return [
+      placed(scheduled!), placed(failed!, "ZZ"), cancelled(cancelledFirst!), placed(cancelledAfter!),
+      payment, captured(failed!), captured(cancelledFirst!), placed(cancelledFirst!), payment, captured(cancelledAfter!), cancelled(cancelledAfter!),
     ];
-    const statements = await statementsDuring(db.pool, () => deliverBatch(batch));
+  };
+  /** What an order ended with, without what differs by order id alone. */
+  const outcome = async (orderId: string) => {
+    const { orderId: _, shipmentId, ...shipment } = (await getShipment(db.pool, orderId))!;
+    return { events: await types(orderId), shipment, booked: shipmentId !== undefined };
+  };
 
-    expect(await db.outboxEvents(scheduled)).toEqual([expect.objectContaining({ eventType: "ShipmentScheduled", causationId: payment.eventId })]);
+  test("when one batch holds several orders' facts, interleaved, with a redelivery, then each order ends exactly as when the facts come one by one", async () => {
+    const inBatch = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    const oneByOne = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    const batch = interleaved(inBatch);
+    await deliverBatch(batch);
+    for (const event of interleaved(oneByOne)) await deliver(event);
+
+    for (const [i, orderId] of inBatch.entries()) expect(await outcome(orderId)).toEqual(await outcome(oneByOne[i]!));
+    const [scheduled, failed, cancelledFirst, cancelledAfter] = inBatch as [string, string, string, string];
+    expect(await db.outboxEvents(scheduled)).toEqual([expect.objectContaining({ eventType: "ShipmentScheduled", causationId: batch[4]!.eventId })]);
     expect(await types(failed)).toEqual(["ShipmentFailed"]);
-    expect(await types(cancelledFirst)).toEqual([]);
-    expect(await types(cancelledAfter)).toEqual(["ShipmentScheduled"]); // booked, then stopped by the cancellation in the same batch
-    expect((await getShipment(db.pool, cancelledFirst))!.status).toBe("cancelled");
-    expect((await getShipment(db.pool, cancelledAfter))!.status).toBe("cancelled");
-    expect((await getShipment(db.pool, scheduled))!).toMatchObject({ status: "scheduled", country: "GB" });
-    expect(statements).toBe(4); // create rows, lock them, save them, add the events: not per event
+    expect(await outcome(cancelledFirst)).toEqual({ events: [], shipment: { status: "cancelled", country: "GB" }, booked: false });
+    // Booked, then stopped by the cancellation later in the same batch.
+    expect(await outcome(cancelledAfter)).toEqual({ events: ["ShipmentScheduled"], shipment: { status: "cancelled", country: "GB", carrier: "DHL" }, booked: true });
+  });
+
+  test("when an order's address and go-ahead come in one batch, then the second fact sees the first and books the parcel once", async () => {
+    const orderId = randomUUID();
+    const payment = captured(orderId);
+    await deliverBatch([placed(orderId), payment, payment]);
+    expect(await db.outboxEvents(orderId)).toEqual([expect.objectContaining({ eventType: "ShipmentScheduled", causationId: payment.eventId })]);
+    expect(await getShipment(db.pool, orderId)).toMatchObject({ status: "scheduled", country: "GB" });
+  });
+
+  test("when a batch holds many orders' facts, then it costs four statements, as a batch of one does", async () => {
+    const orderId = randomUUID();
+    await deliver(placed(orderId));
+    const single = await statementsDuring(db.pool, () => deliverBatch([captured(orderId)])); // books: one event
+    const many = await statementsDuring(db.pool, () => deliverBatch(interleaved([randomUUID(), randomUUID(), randomUUID(), randomUUID()])));
+    // Create the rows, lock them, save them, add the events: not per event.
+    expect({ single, many }).toEqual({ single: 4, many: 4 });
   });
 });
-
