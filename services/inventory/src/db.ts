@@ -39,13 +39,16 @@ export interface ReservationRow { orderId: string; sku: string; quantity: number
  * Serialises the handlers of these orders until the transaction ends. An order's events come
  * from three topics and may be handled at the same moment (a timeout's OrderCancelled crossing
  * ShipmentScheduled); with the lock each handler sees what the one before it committed, e.g. a
- * release that found nothing to release, which the late OrderPlaced must honour. Taken in order
- * (two batches sharing orders cannot deadlock), one statement for the batch. The two-key form
- * keeps these locks apart from packages/messaging's one-key locks (relay leader, migrations).
+ * release that found nothing to release, which the late OrderPlaced must honour. One statement
+ * for the batch, the locks taken in the order of their keys (sorted in the subquery, taken by
+ * the outer SELECT as it reads them), so two batches sharing orders cannot deadlock, even when
+ * two order ids share a hash. The two-key form keeps these locks apart from
+ * packages/messaging's one-key locks (relay leader, migrations).
  */
 export async function lockOrders(db: ClientBase, orderIds: readonly string[]): Promise<void> {
   await db.query(
-    "SELECT pg_advisory_xact_lock(4002, hashtext(id)) FROM (SELECT DISTINCT unnest($1::text[]) AS id ORDER BY 1) AS ids",
+    `SELECT pg_advisory_xact_lock(4002, key)
+       FROM (SELECT DISTINCT hashtext(id) AS key FROM unnest($1::text[]) AS id ORDER BY 1) AS keys`,
     [orderIds]);
 }
 
