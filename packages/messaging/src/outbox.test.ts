@@ -106,3 +106,37 @@ test("when one of addMany's events does not fit its schema, then nothing of the 
   await expect(adding).rejects.toThrow(EncodeError);
   expect(await outboxBacklog(db.pool)).toEqual({ count: 0, oldestAgeMs: null });
 });
+
+test("when the outbox wakes the relay after the commit (wakeRelay), then the insert sends no NOTIFY, and the wake comes once per transaction, after its commit, never after a rollback", async () => {
+  const wakes: number[] = [];
+  const outbox = createOutbox({ codec, wakeRelay: () => wakes.push(Date.now()) });
+  const count = await notificationsDuring(() => withTransaction(db.pool, async (tx) => {
+    await outbox.add(tx, thing("k", 1), { topic: "orders", key: "k" });
+    await outbox.addMany(tx, [{ event: thing("k", 2), topic: "orders", key: "k" }]);
+    expect(wakes).toEqual([]); // not before the commit
+  }));
+  expect(count).toBe(0);
+  expect(wakes).toHaveLength(1);
+
+  await expect(withTransaction(db.pool, async (tx) => {
+    await outbox.add(tx, thing("k", 3), { topic: "orders", key: "k" });
+    throw new Error("rolled back");
+  })).rejects.toThrow("rolled back");
+  expect(wakes).toHaveLength(1);
+});
+
+test("when an outbox with wakeRelay is used outside withTransaction, then it falls back to the NOTIFY in the statement", async () => {
+  const outbox = createOutbox({ codec, wakeRelay: () => { throw new Error("not expected"); } });
+  const count = await notificationsDuring(async () => {
+    const client = await db.pool.connect();
+    try {
+      await client.query("BEGIN");
+      await outbox.add(client, thing("k", 1), { topic: "orders", key: "k" });
+      await client.query("COMMIT");
+    } finally {
+      client.release();
+    }
+  });
+  expect(count).toBe(1);
+});
+

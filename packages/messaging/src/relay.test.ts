@@ -93,6 +93,31 @@ test("when the relay is idle and its poll interval is long, then the NOTIFY of a
   await waitFor("the event, long before the next poll", () => messages.length >= 1, { timeoutMs: 10_000 });
 });
 
+test("when a commit in the relay's process wakes it (wakeRelay), then it publishes at once, with no NOTIFY and a long poll interval", async () => {
+  const topic = await freshTopic("relay-wake", 1);
+  const started = relay({ pollIntervalMs: 120_000 });
+  const woken = createOutbox({ codec, notify: false, wakeRelay: () => started.wake() });
+  await waitFor("the relay to lead", () => started.status().leader);
+  const messages = await reader(topic);
+
+  await withTransaction(db.pool, (tx) => woken.add(tx, thing("a", 1), { topic, key: "a" }));
+  await waitFor("the event, long before the next poll", () => messages.length >= 1, { timeoutMs: 10_000 });
+});
+
+test("when a commit wakes a relay that does not lead, then it notifies the leader in the other process, which publishes at once", async () => {
+  const topic = await freshTopic("relay-wake-elsewhere", 1);
+  const leader = relay({ pollIntervalMs: 120_000 });
+  await waitFor("the first relay to lead", () => leader.status().leader);
+  const standby = relay({ pollIntervalMs: 120_000, lockRetryMs: 60_000 });
+  const woken = createOutbox({ codec, wakeRelay: () => standby.wake() }); // this process's relay is the standby
+  const messages = await reader(topic);
+
+  await withTransaction(db.pool, (tx) => woken.add(tx, thing("a", 1), { topic, key: "a" }));
+  await waitFor("the leader to publish it, long before its next poll", () => leader.status().published === 1, { timeoutMs: 10_000 });
+  await waitFor("the event", () => messages.length >= 1);
+  expect(standby.status()).toEqual({ leader: false, published: 0 });
+});
+
 test("when the relay is stopped while rows wait, then it publishes them before it lets go of the lock", async () => {
   const topic = await freshTopic("relay-flush", 1);
   const quiet = createOutbox({ codec, notify: false }); // no NOTIFY: the relay would find the rows only at its next poll

@@ -10,7 +10,8 @@
  * anywhere before the COMMIT ends the session, and PostgreSQL rolls its transaction back: nothing
  * is lost, and rows that did reach Kafka go again (the inbox drops the copies).
  * When a claim comes back short of a full batch, the outbox is empty for now: the relay waits for
- * a NOTIFY (a commit that added rows) or, as a safety net, the poll interval (wake-up.ts).
+ * a commit that added rows (wake(), from this process; a NOTIFY, from others) or, as a safety
+ * net, the poll interval (wake-up.ts).
  *
  * Pipelining (optional, on by default): while Kafka acknowledges a full batch, a second session
  * claims the next one, so PostgreSQL and Kafka work at the same time during a backlog. Batches are
@@ -21,9 +22,9 @@ import { connectPublisher, type KafkaConfig, type OutgoingMessage, type Publishe
 import { runAsLeader } from "./leader";
 import { errorFields, silentLogger, type Logger } from "./logger";
 import { outboxBacklog as backlogGauge, outboxOldestAge, relayPublished, relayPublishSeconds } from "./metrics";
-import { claimBatch, outboxBacklog, prunePublished, type OutboxRow } from "./outbox";
+import { claimBatch, outboxBacklog, outboxChannel, prunePublished, type OutboxRow } from "./outbox";
 import { backoffDelay, sleep, type Backoff } from "./retry";
-import { listenForCommits } from "./wake-up";
+import { listenForCommits, type WakeUp } from "./wake-up";
 
 export interface RelayOptions {
   /** The service's database. The relay opens its own connection: the leader lock lives with that session. */
@@ -57,6 +58,12 @@ export interface RelayOptions {
 }
 
 export interface Relay {
+  /**
+   * A commit in this process added outbox rows (pass it to createOutbox as `wakeRelay`). Leading,
+   * the relay looks for them at once; not leading, it sends a NOTIFY, outside any transaction,
+   * for the leader in another process.
+   */
+  wake(): void;
   /** Finishes the batch in flight, publishes what is left (up to stopTimeoutMs), releases the lock. */
   stop(): Promise<void>;
   /** Whether this relay leads, and how many messages Kafka acknowledged from it. */
@@ -88,11 +95,14 @@ export function startRelay(options: RelayOptions): Relay {
   const state = { leader: false, published: 0 };
   let publisher: Promise<Publisher> | undefined; // connected on first use, replaced after a failure
   let stopBy = Infinity; // after stop(): publish what is left until then
+  let leading: WakeUp | undefined; // while this relay leads: how to wake it
+  const notifier = leaderElsewhereNotifier(databaseUrl, logger);
 
   /** Runs while this relay holds the leader lock, on the session that holds it. */
   async function lead(db: pg.Client): Promise<void> {
     await db.query(claimSessionSettings);
     const wakeUp = await listenForCommits(db, stopping.signal);
+    leading = wakeUp;
     const second = settings.pipeline ? await connect(databaseUrl) : undefined;
     let failures = 0;
     let nextPrune = 0;
@@ -120,6 +130,7 @@ export function startRelay(options: RelayOptions): Relay {
         await wakeUp.wait(settings.pollIntervalMs);
       }
     } finally {
+      leading = undefined;
       wakeUp.close();
       await second?.end().catch(() => {});
       await disconnectPublisher();
@@ -208,12 +219,54 @@ export function startRelay(options: RelayOptions): Relay {
     signal: stopping.signal, logger, lead, onLeadership: (leading) => (state.leader = leading),
   });
   return {
+    wake() {
+      if (leading) leading.wake();
+      else if (!stopping.signal.aborted) notifier.notify();
+    },
     async stop() {
       stopBy = Math.min(stopBy, Date.now() + settings.stopTimeoutMs);
       stopping.abort();
       await running;
+      await notifier.close();
     },
     status: () => ({ ...state }),
+  };
+}
+
+/**
+ * For a relay that does not lead: tells the leader, in another process, that rows were added,
+ * with a NOTIFY of its own (outside any transaction: no WAL to wait for under the notify lock).
+ * Wakes that come while one is being sent are folded into one more.
+ */
+function leaderElsewhereNotifier(databaseUrl: string, logger: Logger) {
+  let pool: pg.Pool | undefined;
+  let sending = false;
+  let again = false;
+  async function send(): Promise<void> {
+    sending = true;
+    try {
+      do {
+        again = false;
+        if (!pool) {
+          pool = new pg.Pool({ connectionString: databaseUrl, max: 1, idleTimeoutMillis: 10_000 });
+          pool.on("error", () => {}); // an idle connection lost: the next notify reconnects
+        }
+        await pool.query(`SELECT pg_notify('${outboxChannel}', '')`);
+      } while (again);
+    } catch (error) {
+      logger.warn(errorFields(error), "could not notify the leading relay; its poll will find the rows");
+    } finally {
+      sending = false;
+    }
+  }
+  return {
+    notify(): void {
+      if (sending) again = true;
+      else void send();
+    },
+    async close(): Promise<void> {
+      await pool?.end().catch(() => {});
+    },
   };
 }
 

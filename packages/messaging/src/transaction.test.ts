@@ -1,6 +1,7 @@
 /** withTransaction against real PostgreSQL. */
 import { freshDatabase } from "./testing";
-import { withTransaction } from "./transaction";
+import { waitFor } from "@shop/infra";
+import { afterCommit, withTransaction } from "./transaction";
 
 let db: Awaited<ReturnType<typeof freshDatabase>>;
 beforeAll(async () => {
@@ -29,4 +30,32 @@ test("when the work swallows a failed statement, then the rollback is reported a
     await tx.query("INSERT INTO notes VALUES ('a')").catch(() => {}); // duplicate key: the transaction is now aborted
   })).rejects.toThrow("the transaction was rolled back");
   expect(await notes()).toEqual(["a"]);
+});
+
+test("when a callback is registered with afterCommit, then it runs once after the commit, when the writes are visible, and never after a rollback", async () => {
+  const seenAfterCommit: string[][] = [];
+  const callback = () => void notes().then((now) => seenAfterCommit.push(now));
+  await withTransaction(db.pool, async (tx) => {
+    await tx.query("INSERT INTO notes VALUES ('after-commit')");
+    expect(afterCommit(tx, callback)).toBe(true);
+    expect(afterCommit(tx, callback)).toBe(true); // the same callback twice: runs once
+  });
+  let rolledBackRan = false;
+  await expect(withTransaction(db.pool, async (tx) => {
+    afterCommit(tx, () => (rolledBackRan = true));
+    throw new Error("rolled back");
+  })).rejects.toThrow("rolled back");
+
+  await waitFor("the callback's read", () => seenAfterCommit.length === 1);
+  expect(seenAfterCommit[0]).toContain("after-commit");
+  expect(rolledBackRan).toBe(false);
+});
+
+test("when afterCommit is given a connection that is not in withTransaction, then it says so and registers nothing", async () => {
+  const client = await db.pool.connect();
+  try {
+    expect(afterCommit(client, () => {})).toBe(false);
+  } finally {
+    client.release();
+  }
 });

@@ -24,10 +24,10 @@ async function main(): Promise<void> {
   await migrate(pool, [...messagingMigrations, ...migrationsIn(path.join(__dirname, "..", "migrations"), "order")]);
   await ensureTopics(kafka, allTopics); // every topic of the saga: services may start in any order
   const codec = schemaRegistryCodec({ url: config.SCHEMA_REGISTRY_URL, schemaIds: await registerSchemas(config.SCHEMA_REGISTRY_URL) });
-  const outbox = createOutbox({ codec });
+  const relay = startRelay({ databaseUrl: config.DATABASE_URL, kafka, logger }); // the leader publishes the outbox
+  const outbox = createOutbox({ codec, wakeRelay: () => relay.wake() }); // a commit that adds rows wakes the relay in-process
   const orders: OrdersDeps = { pool, outbox, sagaTimeoutMs: config.SAGA_TIMEOUT_MS };
 
-  const relay = startRelay({ databaseUrl: config.DATABASE_URL, kafka, logger });
   const consumer = await consume({
     kafka, pool, codec, logger, groupId: "order", topics: consumedTopics, fromBeginning: true, handleBatch: eventHandler(outbox),
   });
