@@ -1,7 +1,9 @@
 /**
  * What analytics does with a batch of events: fold them into the facts they bring about each
  * order and product and the event counts (read-model-batch.ts), then record those with one
- * statement per table (db.ts), whatever the batch's size.
+ * statement per table (db.ts), whatever the batch's size. There is nothing to load first: the
+ * database merges each folded fact with what it holds by the same rules the fold used. Live
+ * consumption and a rebuild's replay (rebuild.ts) both come through here, batch by batch.
  */
 import { allTopics, type ShopEvent } from "@shop/contracts";
 import { consume, type BatchHandler, type ConsumeOptions, type Consumer } from "@shop/messaging";
@@ -13,9 +15,11 @@ import { ReadModelBatch } from "./read-model-batch";
 export const consumedTopics = allTopics.map(({ topic }) => topic);
 
 export const handleEvents: BatchHandler<ShopEvent> = async (events, tx) => {
+  // Decide, in memory: every event in order, several of one order merging as they would in rows.
   const batch = new ReadModelBatch();
   for (const { event, topic, partition } of events) batch.add(event, { topic, partition });
   const { orders, products, counts } = batch.facts();
+  // Save: one statement per table (three in all; a table the batch does not touch is skipped).
   await db.countEvents(tx, counts);
   await db.recordOrders(tx, orders);
   await db.recordProducts(tx, products);

@@ -4,7 +4,7 @@
  * the KPIs and the tables. Deduplication by the inbox, and Kafka, are in rebuild.test.ts.
  */
 import { randomUUID } from "node:crypto";
-import { examples, topicOf, topics, type ShopEvent } from "@shop/contracts";
+import { examples, topicOf, topics, type EventOf, type EventType, type ShopEvent } from "@shop/contracts";
 import { statementsDuring, type FreshDatabase } from "@shop/testkit";
 import { getKpis } from "./kpis";
 import { rebuild } from "./rebuild";
@@ -18,6 +18,11 @@ afterAll(() => db.drop());
 beforeEach(() => rebuild(db.pool)); // an empty read model for each test
 
 const orderRows = async () => (await db.pool.query("SELECT * FROM orders ORDER BY order_id")).rows;
+const allRows = async () => ({
+  orders: await orderRows(),
+  products: (await db.pool.query("SELECT * FROM products ORDER BY sku")).rows,
+  counts: (await db.pool.query("SELECT * FROM event_counts ORDER BY event_type, topic, partition")).rows,
+});
 
 /** A seeded shuffle (mulberry32 + Fisher-Yates): the same "random" order on every run. */
 function shuffled<T>(items: readonly T[], seed: number): T[] {
@@ -131,6 +136,38 @@ describe("a batch of events at once", () => {
     const statements = await statementsDuring(db.pool, () => deliverBatch(db.pool, shuffled(mix.events, 11)));
     expect(await getKpis(db.pool)).toEqual(mix.kpis);
     expect(statements).toBe(3); // event counts, orders, products: not per event
+  });
+
+  test("when one batch holds several orders' events interleaved, a redelivery among them, then every table ends as after one-by-one delivery", async () => {
+    const sagas = [saga("confirmed", 1000, 1000), saga("fulfillment_failed", 5000, 1500), saga("timeout", 2000, 30_000)];
+    const interleaved = sagas[1]!.flatMap((_, i) => sagas.map((events) => events[i]).filter((event) => event !== undefined));
+    const events = [...interleaved, listed("BOOK-1", 1999, "2025-03-01T09:00:00.000Z"), sagas[1]![4]!]; // its OrderCancelled again
+    await deliver(db.pool, events);
+    const oneByOne = await allRows();
+
+    await rebuild(db.pool);
+    await deliverBatch(db.pool, events);
+    expect(await allRows()).toEqual(oneByOne);
+  });
+
+  test("when one batch holds facts of the same order that compete, then they merge as rows would: the earliest placement, the cancellation over the confirmation", async () => {
+    const orderId = randomUUID();
+    const fact = <T extends EventType>(eventType: T, body: Partial<EventOf<T>> = {}) =>
+      ({ ...examples[eventType], eventId: randomUUID(), orderId, ...body }) as ShopEvent;
+    await deliverBatch(db.pool, [
+      fact("OrderConfirmed", { occurredAt: "2025-01-31T12:00:03.000Z" }),
+      fact("OrderPlaced", { occurredAt: "2025-01-31T12:00:01.000Z", total: 900 }), // a later copy with another total
+      fact("OrderPlaced", { occurredAt: "2025-01-31T12:00:00.000Z", total: 1000 }), // the earliest: its total wins
+      fact("OrderCancelled", { occurredAt: "2025-01-31T12:00:04.000Z", reason: "out_of_stock" }),
+      fact("OrderCancelled", { occurredAt: "2025-01-31T12:00:02.000Z", reason: "timeout" }), // the earliest: its reason wins
+      fact("PaymentCaptured", { amount: 1000 }),
+      fact("PaymentRefunded", { amount: 1000 }),
+    ]);
+    expect((await orderRows())[0]).toMatchObject({ total: "1000", status: "cancelled", reason: "timeout", saga_duration_ms: "2000" });
+    expect(await getKpis(db.pool)).toMatchObject({
+      orders: { placed: 1, confirmed: 0, cancelled: 1, inFlight: 0 }, revenue: 0,
+      events: { OrderPlaced: 2, OrderConfirmed: 1, OrderCancelled: 2, PaymentCaptured: 1, PaymentRefunded: 1 },
+    });
   });
 
   test("when one batch holds an order's facts twice (bypassing the inbox), then the order's row is as after one copy", async () => {

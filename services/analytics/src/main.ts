@@ -1,7 +1,8 @@
 // The analytics service: a read model (CQRS) of every topic, built only from events, that
 // answers GET /kpis; it publishes nothing. `pnpm --filter @shop/analytics rebuild` replays it.
-// Reading order: main.ts (wiring) → events.ts (what each event does) → db.ts (SQL) →
-// migrations/ → kpis.ts (the KPIs) → http.ts (API) → rebuild.ts (the rebuild command).
+// Reading order: main.ts (wiring) → events.ts (a batch of events) → read-model-batch.ts (what a
+// batch says, folded in memory) → db.ts (SQL) → migrations/ → kpis.ts (the KPIs) → http.ts (API)
+// → rebuild.ts (the rebuild command).
 import { telemetry } from "./telemetry"; // first: with an exporter set, it instruments http and pg as they load
 import { Pool } from "pg";
 import { createLogger, exitOnStartupError, onShutdown, startMetrics } from "@shop/observability";

@@ -76,8 +76,18 @@ export class ReadModelBatch {
     }
   }
 
+  /**
+   * The folded facts, each list sorted by its table's key: the consumer handles three partitions
+   * at once, and two of their transactions may upsert the same orders (an order's facts come from
+   * several topics). Rows taken in the same order cannot deadlock each other.
+   */
   facts(): { orders: OrderFacts[]; products: ProductListing[]; counts: EventCount[] } {
-    return { orders: [...this.orders.values()], products: [...this.products.values()], counts: [...this.counts.values()] };
+    const byKey = <T>(key: (item: T) => string) => (a: T, b: T) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
+    return {
+      orders: [...this.orders.values()].sort(byKey((order) => order.orderId)),
+      products: [...this.products.values()].sort(byKey((product) => product.sku)),
+      counts: [...this.counts.values()].sort(byKey((count) => `${count.eventType}/${count.topic}/${count.partition}`)),
+    };
   }
 
   private order(orderId: string): OrderFacts {
