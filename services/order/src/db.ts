@@ -50,21 +50,37 @@ export async function upsertProducts(db: Db, products: readonly { sku: string; n
     [latest.map((p) => p.sku), latest.map((p) => p.name), latest.map((p) => p.price)]);
 }
 
-/** Inserts the order unless its idempotency key is taken; returns whether it was inserted. */
-export async function insertOrder(db: Db, order: OrderRow, idempotencyKey: string | null, deadline: Date): Promise<boolean> {
-  const { rowCount } = await db.query(
+/**
+ * Inserts the orders, each unless its idempotency key is taken (by an order committed meanwhile):
+ * one statement for any number. Returns the ids of those it inserted.
+ */
+export async function insertOrders(db: Db, orders: readonly { order: OrderRow; idempotencyKey: string | null; deadline: Date }[]): Promise<Set<string>> {
+  if (orders.length === 0) return new Set();
+  const column = <T>(pick: (entry: (typeof orders)[number]) => T) => orders.map(pick);
+  const { rows } = await db.query<{ id: string }>(
     `INSERT INTO orders (id, status, reason, customer_id, email, items, total, payment_method, shipping_address,
        idempotency_key, created_at, deadline_at, body_sha256)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-     ON CONFLICT (idempotency_key) DO NOTHING`,
-    [order.id, order.status, order.reason, order.customerId, order.email, JSON.stringify(order.items), order.total,
-      order.paymentMethod, JSON.stringify(order.shippingAddress), idempotencyKey, order.createdAt, deadline, order.bodySha256]);
-  return rowCount === 1;
+     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::bigint[], $8::text[], $9::jsonb[],
+       $10::text[], $11::timestamptz[], $12::timestamptz[], $13::text[])
+     ON CONFLICT (idempotency_key) DO NOTHING
+     RETURNING id`,
+    [column((e) => e.order.id), column((e) => e.order.status), column((e) => e.order.reason), column((e) => e.order.customerId),
+      column((e) => e.order.email), column((e) => JSON.stringify(e.order.items)), column((e) => e.order.total),
+      column((e) => e.order.paymentMethod), column((e) => JSON.stringify(e.order.shippingAddress)), column((e) => e.idempotencyKey),
+      column((e) => e.order.createdAt), column((e) => e.deadline), column((e) => e.order.bodySha256)]);
+  return new Set(rows.map((row) => row.id));
+}
+
+/** The orders these idempotency keys placed, by key (no statement for no keys). */
+export async function ordersByIdempotencyKeys(db: Db, keys: readonly string[]): Promise<Map<string, OrderRow>> {
+  if (keys.length === 0) return new Map();
+  const { rows } = await db.query<OrderRow & { idempotencyKey: string }>(
+    `SELECT ${orderColumns}, idempotency_key AS "idempotencyKey" FROM orders WHERE idempotency_key = ANY($1::text[])`, [[...new Set(keys)]]);
+  return new Map(rows.map(({ idempotencyKey, ...order }) => [idempotencyKey, order]));
 }
 
 export async function orderByIdempotencyKey(db: Db, key: string): Promise<OrderRow | undefined> {
-  const { rows } = await db.query<OrderRow>(`SELECT ${orderColumns} FROM orders WHERE idempotency_key = $1`, [key]);
-  return rows[0];
+  return (await ordersByIdempotencyKeys(db, [key])).get(key);
 }
 
 export async function findOrder(db: Db, id: string, { forUpdate = false } = {}): Promise<OrderRow | undefined> {

@@ -3,7 +3,8 @@ import type { Pool } from "pg";
 import { createApp, type Logger, type ReadinessCheck } from "@shop/observability";
 import { catalog } from "./db";
 import { retryAfterSeconds, type LoadShedder } from "./load-shedding";
-import { getOrder, IdempotencyKeyReusedError, placeOrder, UnknownSkuError, type OrdersDeps } from "./orders";
+import { getOrder, IdempotencyKeyReusedError, UnknownSkuError, type OrdersDeps } from "./orders";
+import { placementQueue } from "./placement-queue";
 
 /**
  * POST /orders: validated against this schema before the handler runs; a bad field, a wrong type,
@@ -42,6 +43,7 @@ export interface HttpDeps {
 /** Builds the HTTP API without listening, so tests can call it with app.inject(). */
 export function buildHttp(deps: HttpDeps) {
   const app = createApp({ logger: deps.logger, readiness: deps.readiness, clientErrorStatus });
+  const placement = placementQueue(deps.orders); // orders arriving together are written together
 
   app.post<{ Body: Static<typeof OrderBody>; Headers: Static<typeof OrderHeaders> }>(
     "/orders", {
@@ -58,8 +60,9 @@ export function buildHttp(deps: HttpDeps) {
       },
     },
     async (request, reply) => {
-      const order = await placeOrder(deps.orders, request.body, request.headers["idempotency-key"]);
-      return reply.code(202).send(order);
+      const result = await placement.place({ request: request.body, idempotencyKey: request.headers["idempotency-key"] });
+      if ("error" in result) throw result.error; // 400 or 422 (clientErrorStatus)
+      return reply.code(202).send(result.order);
     },
   );
 

@@ -11,6 +11,7 @@ import { withTransaction, type OutgoingEvent, type Outbox, type TraceContext } f
 
 type OrderConfirmed = EventOf<"OrderConfirmed">;
 type OrderCancelled = EventOf<"OrderCancelled">;
+type OrderPlaced = EventOf<"OrderPlaced">;
 import { bodySha256 } from "./body-hash";
 import * as db from "./db";
 import { isFinal, nextStatus, type OrderStatus, type SagaFact } from "./order-saga";
@@ -53,49 +54,96 @@ export interface OrdersDeps {
   now?: () => Date;
 }
 
+/** One POST /orders: the request and its Idempotency-Key, if it has one. */
+export interface Placement {
+  request: OrderRequest;
+  idempotencyKey?: string;
+}
+
+/** What became of a placement: the order (new, or the one its key placed before), or the client's mistake. */
+export type PlacementResult = { order: { orderId: string; status: OrderStatus } } | { error: UnknownSkuError | IdempotencyKeyReusedError };
+
 /**
- * Prices the order from the local catalogue, stores it PENDING and adds OrderPlaced to the
- * outbox, in one transaction. The same idempotency key with the same body returns the order it
- * created first, writing nothing; with another body it throws IdempotencyKeyReusedError.
+ * Places a batch of orders in ONE transaction, with at most five statements whatever the
+ * batch's size (placement-queue.ts gathers the requests that arrive while the previous batch
+ * commits): look up the keys given, price every line from the local catalogue, insert the new
+ * orders PENDING, add their history, and add every OrderPlaced with one outbox.addMany. A key
+ * placed before with the same body gets that order back, writing nothing; with another body,
+ * IdempotencyKeyReusedError; an unknown SKU, UnknownSkuError: each for its own request only.
+ * Results come in the order of the placements.
  */
-export async function placeOrder(deps: OrdersDeps, request: OrderRequest, idempotencyKey?: string): Promise<{ orderId: string; status: OrderStatus }> {
+export async function placeOrders(deps: OrdersDeps, placements: readonly Placement[]): Promise<PlacementResult[]> {
   const now = deps.now?.() ?? new Date();
-  const requestSha256 = bodySha256(request);
+  const deadline = new Date(now.getTime() + deps.sagaTimeoutMs);
   return withTransaction(deps.pool, async (tx) => {
-    if (idempotencyKey) {
-      const existing = await db.orderByIdempotencyKey(tx, idempotencyKey);
-      if (existing) return sameOrderAgain(existing, requestSha256);
+    const keys = placements.flatMap(({ idempotencyKey }) => (idempotencyKey ? [idempotencyKey] : []));
+    const placedBefore = await db.ordersByIdempotencyKeys(tx, keys);
+    const prices = await db.prices(tx, placements.flatMap(({ request }) => request.items.map((item) => item.sku)));
+
+    const results: PlacementResult[] = [];
+    const newOrders: { order: db.OrderRow; idempotencyKey: string | null; placed: OrderPlaced; resultIndex: number }[] = [];
+    for (const { request, idempotencyKey } of placements) {
+      const requestSha256 = bodySha256(request);
+      // A key placed before, or earlier in this batch: that order again (or 422).
+      const earlier = idempotencyKey ? placedBefore.get(idempotencyKey) : undefined;
+      if (earlier) {
+        results.push(sameOrderAgain(earlier, requestSha256));
+        continue;
+      }
+      const unknown = request.items.find(({ sku }) => !prices.has(sku));
+      if (unknown) {
+        results.push({ error: new UnknownSkuError(unknown.sku) });
+        continue;
+      }
+      const order = newOrder(request, prices, requestSha256, now);
+      const placed = newEvent("OrderPlaced", {
+        orderId: order.id, customerId: order.customerId, items: order.items, total: order.total,
+        paymentMethod: order.paymentMethod, shippingAddress: order.shippingAddress, couponCode: null,
+      }, { producer: "order", now: () => now });
+      newOrders.push({ order, idempotencyKey: idempotencyKey ?? null, placed, resultIndex: results.length });
+      if (idempotencyKey) placedBefore.set(idempotencyKey, order);
+      results.push({ order: { orderId: order.id, status: order.status } });
     }
-    const prices = await db.prices(tx, request.items.map((item) => item.sku));
-    const items: OrderLine[] = request.items.map(({ sku, quantity }) => {
-      const unitPrice = prices.get(sku);
-      if (unitPrice === undefined) throw new UnknownSkuError(sku);
-      return { sku, quantity, unitPrice };
-    });
-    const order: db.OrderRow = {
-      id: randomUUID(), status: "PENDING", reason: null, customerId: request.customerId, email: request.email, items,
-      total: items.reduce((sum, item) => sum + item.quantity * item.unitPrice, 0),
-      paymentMethod: request.paymentMethod, shippingAddress: request.shippingAddress, createdAt: now, bodySha256: requestSha256,
-    };
-    const inserted = await db.insertOrder(tx, order, idempotencyKey ?? null, new Date(now.getTime() + deps.sagaTimeoutMs));
-    if (!inserted) {
-      // Another request with the same key committed between our check and our insert.
-      return sameOrderAgain((await db.orderByIdempotencyKey(tx, idempotencyKey!))!, requestSha256);
+
+    const inserted = await db.insertOrders(tx, newOrders.map(({ order, idempotencyKey }) => ({ order, idempotencyKey, deadline })));
+    const raced = newOrders.filter(({ order }) => !inserted.has(order.id));
+    if (raced.length > 0) {
+      // Another instance committed an order with the same key between our look-up and our insert:
+      // that one counts. (Rare: the look-up above runs in the same moment.)
+      const theirs = await db.ordersByIdempotencyKeys(tx, raced.map(({ idempotencyKey }) => idempotencyKey!));
+      for (const { order, idempotencyKey, resultIndex } of raced) results[resultIndex] = sameOrderAgain(theirs.get(idempotencyKey!)!, order.bodySha256!);
     }
-    const placed = newEvent("OrderPlaced", {
-      orderId: order.id, customerId: order.customerId, items, total: order.total,
-      paymentMethod: order.paymentMethod, shippingAddress: order.shippingAddress, couponCode: null,
-    }, { producer: "order", now: () => now });
-    await db.addHistory(tx, [historyEntry(order.id, placed)]);
-    await deps.outbox.add(tx, placed, { topic: topics.orders, key: order.id });
-    return { orderId: order.id, status: order.status };
+    const stored = newOrders.filter(({ order }) => inserted.has(order.id));
+    await db.addHistory(tx, stored.map(({ order, placed }) => historyEntry(order.id, placed)));
+    await deps.outbox.addMany(tx, stored.map(({ order, placed }) => ({ event: placed, topic: topics.orders, key: order.id })));
+    return results;
   });
 }
 
+/**
+ * One order on its own (a batch of one): the order, or the client's mistake thrown
+ * (UnknownSkuError, IdempotencyKeyReusedError).
+ */
+export async function placeOrder(deps: OrdersDeps, request: OrderRequest, idempotencyKey?: string): Promise<{ orderId: string; status: OrderStatus }> {
+  const [result] = await placeOrders(deps, [{ request, idempotencyKey }]);
+  if ("error" in result!) throw result.error;
+  return result!.order;
+}
+
+/** A new order, PENDING, priced from the catalogue (every SKU known). */
+function newOrder(request: OrderRequest, prices: Map<string, number>, requestSha256: string, now: Date): db.OrderRow {
+  const items: OrderLine[] = request.items.map(({ sku, quantity }) => ({ sku, quantity, unitPrice: prices.get(sku)! }));
+  return {
+    id: randomUUID(), status: "PENDING", reason: null, customerId: request.customerId, email: request.email, items,
+    total: items.reduce((sum, item) => sum + item.quantity * item.unitPrice, 0),
+    paymentMethod: request.paymentMethod, shippingAddress: request.shippingAddress, createdAt: now, bodySha256: requestSha256,
+  };
+}
+
 /** The order a repeated Idempotency-Key placed, if the body is the same; an order from before body hashes were kept is taken as the same. */
-function sameOrderAgain(existing: db.OrderRow, requestSha256: string): { orderId: string; status: OrderStatus } {
-  if (existing.bodySha256 !== null && existing.bodySha256 !== requestSha256) throw new IdempotencyKeyReusedError();
-  return { orderId: existing.id, status: existing.status };
+function sameOrderAgain(existing: db.OrderRow, requestSha256: string): PlacementResult {
+  if (existing.bodySha256 !== null && existing.bodySha256 !== requestSha256) return { error: new IdempotencyKeyReusedError() };
+  return { order: { orderId: existing.id, status: existing.status } };
 }
 
 /** A fact about an order (another service's event, or the deadline), as the saga sees it. */
