@@ -15,9 +15,11 @@ export interface EmailRow {
 type Db = Pool | ClientBase;
 
 /**
- * Claims the right to send these mails, in one statement: inserts each as 'sending', or takes a
- * 'failed' one back. Returns the mails ("orderId/kind") this caller holds the claim for; the others
- * were sent, or are claimed by someone else (a send in flight, or one whose outcome is unknown).
+ * Claims the right to send these mails, in one statement committed on its own: inserts each as
+ * 'sending', or takes a 'failed' one back. Returns the mails ("orderId/kind") this caller holds
+ * the claim for; the others were sent, or are claimed by someone else (a send in flight, or one
+ * whose outcome is unknown). Rows are inserted in key order, so two instances claiming
+ * overlapping batches wait for each other instead of deadlocking.
  */
 export async function claimAll(db: Db, toClaim: readonly (Mail & { messageId: string })[]): Promise<Set<string>> {
   // One row per mail: an INSERT ... ON CONFLICT DO UPDATE cannot touch a row twice.
@@ -25,7 +27,8 @@ export async function claimAll(db: Db, toClaim: readonly (Mail & { messageId: st
   if (mails.length === 0) return new Set();
   const { rows } = await db.query<{ orderId: string; kind: Kind }>(
     `INSERT INTO emails (order_id, kind, recipient, subject, message_id)
-     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[])
+     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[]) AS mail (order_id, kind, recipient, subject, message_id)
+      ORDER BY order_id, kind
      ON CONFLICT (order_id, kind) DO UPDATE
        SET status = 'sending', attempts = emails.attempts + 1, last_error = NULL, updated_at = now()
        WHERE emails.status = 'failed'
@@ -48,21 +51,25 @@ export async function statusesOf(db: Db, mails: readonly { orderId: string; kind
   return new Map(rows.map((row) => [`${row.orderId}/${row.kind}`, row.status]));
 }
 
-/** The server accepted each mail under its Message-ID. */
-export async function markSent(db: Db, mails: readonly { orderId: string; kind: Kind; messageId: string }[]): Promise<void> {
-  await db.query(
-    `UPDATE emails SET status = 'sent', message_id = sent.message_id, sent_at = now(), updated_at = now()
-       FROM unnest($1::uuid[], $2::text[], $3::text[]) AS sent (order_id, kind, message_id)
-      WHERE emails.order_id = sent.order_id AND emails.kind = sent.kind AND emails.status = 'sending'`,
-    [mails.map((m) => m.orderId), mails.map((m) => m.kind), mails.map((m) => m.messageId)]);
-}
+/** What became of a claimed mail: sent (accepted under messageId), or failed (certainly not sent, and why). */
+export type MailResult =
+  | { orderId: string; kind: Kind; status: "sent"; messageId: string }
+  | { orderId: string; kind: Kind; status: "failed"; error: string };
 
-/** The mails certainly did not go: the next attempt may claim them again. */
-export async function markFailed(db: Db, mails: readonly { orderId: string; kind: Kind }[], error: string): Promise<void> {
+/**
+ * Records what became of these claimed mails, in one statement: 'sent' with the Message-ID the
+ * server accepted, or 'failed', which the next attempt may claim again. Only rows still
+ * 'sending' change: a claim is ours until we record it.
+ */
+export async function recordResults(db: Db, results: readonly MailResult[]): Promise<void> {
+  if (results.length === 0) return;
   await db.query(
-    `UPDATE emails SET status = 'failed', last_error = $3, updated_at = now()
-      WHERE (order_id, kind) IN (SELECT * FROM unnest($1::uuid[], $2::text[])) AND status = 'sending'`,
-    [mails.map((m) => m.orderId), mails.map((m) => m.kind), error]);
+    `UPDATE emails SET status = result.status, message_id = coalesce(result.message_id, emails.message_id),
+            last_error = result.error, sent_at = CASE WHEN result.status = 'sent' THEN now() END, updated_at = now()
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[]) AS result (order_id, kind, status, message_id, error)
+      WHERE emails.order_id = result.order_id AND emails.kind = result.kind AND emails.status = 'sending'`,
+    [results.map((r) => r.orderId), results.map((r) => r.kind), results.map((r) => r.status),
+      results.map((r) => (r.status === "sent" ? r.messageId : null)), results.map((r) => (r.status === "failed" ? r.error : null))]);
 }
 
 export async function countUnconfirmed(db: Db, olderThanSeconds: number): Promise<number> {

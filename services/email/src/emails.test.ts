@@ -1,7 +1,8 @@
 /**
  * The at-most-once protocol against a real PostgreSQL, the real schema registry and a real SMTP
- * server. Events go through the service's handler map (events.ts) in a transaction, as the inbox
- * would call it; redeliveries bypass the inbox on purpose: the protocol alone must not send twice.
+ * server. Events go through the service's batch handler (events.ts) in a transaction, as the
+ * inbox would call it (most tests deliver a batch of one); redeliveries bypass the inbox on
+ * purpose: the protocol alone must not send twice.
  */
 import { randomUUID } from "node:crypto";
 import { newEvent, type CancellationReason, type ShopEvent } from "@shop/contracts";
@@ -44,6 +45,8 @@ const cancelled = (orderId: string, reason: CancellationReason) =>
 
 const mailsFor = (orderId: string) => smtp.mails.filter((mail) => mail.raw.includes(orderId));
 const types = async (orderId: string) => (await db.outboxEvents(orderId)).map((event) => event.eventType);
+const lastError = async (orderId: string) =>
+  (await db.pool.query<{ last_error: string | null }>("SELECT last_error FROM emails WHERE order_id = $1", [orderId])).rows[0]?.last_error;
 
 describe("receipts", () => {
   test("when OrderConfirmed arrives, then one receipt goes to the customer, and EmailSent (without the address) is in the outbox", async () => {
@@ -187,17 +190,77 @@ describe("when sending fails", () => {
 });
 
 describe("a batch of mails at once", () => {
-  test("when one batch holds several orders' outcomes and a copy of one with another eventId, then each mail goes once, with four statements around the sends", async () => {
+  /** Four orders' outcomes, interleaved as one batch would bring them, with a redelivered event and a copy with another eventId. */
+  const interleaved = ([a, b, c, d]: string[]) => {
+    const receiptA = confirmed(a!);
+    return [receiptA, cancelled(b!, "payment_declined"), confirmed(c!), receiptA, cancelled(d!, "out_of_stock"), confirmed(c!)];
+  };
+  /** What an order ended with (rows, EmailSent and the mails received), its id blanked out; causes as positions in `events`. */
+  const outcome = async (orderId: string, events: readonly ShopEvent[]) => {
+    const rows = (await listEmails(db.pool, orderId)).map(({ sentAt, ...row }) => ({ ...row, sent: sentAt !== null }));
+    const announced = (await db.outboxEvents(orderId)).map((event) => ({
+      ...event, eventId: undefined, occurredAt: undefined, causationId: events.findIndex((cause) => cause.eventId === event.causationId),
+    }));
+    const received = mailsFor(orderId).map((mail) => ({ to: mail.to, subject: mail.header("Subject"), messageId: mail.header("Message-ID") }));
+    return JSON.parse(JSON.stringify({ rows, announced, received }).replaceAll(orderId, "ORDER").replaceAll(orderId.slice(0, 8), "ORDER"));
+  };
+
+  test("when one batch holds several orders' outcomes, interleaved, with a redelivery and a copy, then each order ends exactly as when the events come one by one", async () => {
+    const inBatch = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    const oneByOne = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    const batch = interleaved(inBatch);
+    const single = interleaved(oneByOne);
+    await deliverBatch(batch);
+    for (const event of single) await deliver(event);
+
+    for (const [i, orderId] of inBatch.entries()) expect(await outcome(orderId, batch)).toEqual(await outcome(oneByOne[i]!, single));
+    for (const orderId of inBatch) {
+      expect(mailsFor(orderId)).toHaveLength(1);
+      expect(await listEmails(db.pool, orderId)).toMatchObject([{ status: "sent" }]);
+    }
+    expect(await db.outboxEvents(inBatch[2]!)).toEqual([expect.objectContaining({ eventType: "EmailSent", causationId: batch[2]!.eventId })]);
+  });
+
+  test("when an order's outcome comes twice in one batch, and once more with another eventId, then the later ones see the first one's claim: one mail, one EmailSent", async () => {
+    const orderId = randomUUID();
+    const first = cancelled(orderId, "timeout");
+    await deliverBatch([first, first, cancelled(orderId, "timeout")]);
+
+    expect(mailsFor(orderId)).toHaveLength(1);
+    expect(await db.outboxEvents(orderId)).toEqual([expect.objectContaining({ eventType: "EmailSent", kind: "cancellation", causationId: first.eventId })]);
+  });
+
+  test("when a batch holds many orders' outcomes, then it costs three statements around the sends, as a batch of one does, and four with a copy to skip", async () => {
+    const single = await statementsDuring(db.pool, () => deliver(confirmed(randomUUID())));
+    const many = await statementsDuring(db.pool, () => deliverBatch(Array.from({ length: 10 }, (_, i) => (i % 2 ? confirmed(randomUUID()) : cancelled(randomUUID(), "out_of_stock")))));
+    const withCopies = await statementsDuring(db.pool, () => deliverBatch(interleaved([randomUUID(), randomUUID(), randomUUID(), randomUUID()])));
+    // Claim, record the results, add the EmailSent events; the status of the skipped copies for the log. Not per mail.
+    expect({ single, many, withCopies }).toEqual({ single: 3, many: 3, withCopies: 4 });
+  });
+
+  test("when two instances handle overlapping batches at the same time, in opposite orders, then each mail goes once and neither batch fails", async () => {
     const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
-    const batch = [confirmed(a), cancelled(b, "timeout"), confirmed(c), confirmed(a)];
-    const statements = await statementsDuring(db.pool, () => deliverBatch(batch));
+    await Promise.all([
+      deliverBatch([confirmed(a), confirmed(b), confirmed(c)]),
+      deliverBatch([confirmed(c), confirmed(b), confirmed(a)]), // copies with other eventIds
+    ]);
 
     for (const orderId of [a, b, c]) {
       expect(mailsFor(orderId)).toHaveLength(1);
       expect(await types(orderId)).toEqual(["EmailSent"]);
     }
-    expect(await db.outboxEvents(a)).toEqual([expect.objectContaining({ causationId: batch[0]!.eventId })]);
-    expect(statements).toBe(4); // claim, the skipped copy's status, mark sent, EmailSent: not per mail
+  });
+
+  test("when the connection drops during a batch's first mail, then that mail stays 'sending', the next goes over a new session, and the batch does not fail", async () => {
+    const [dropped, next] = [randomUUID(), randomUUID()];
+    smtp.hangUpNext();
+    await deliverBatch([confirmed(dropped), confirmed(next)]);
+
+    expect(await listEmails(db.pool, dropped)).toMatchObject([{ status: "sending" }]);
+    expect(await types(dropped)).toEqual([]);
+    expect(mailsFor(next)).toHaveLength(1);
+    expect(await listEmails(db.pool, next)).toMatchObject([{ status: "sent" }]);
+    expect(await types(next)).toEqual(["EmailSent"]);
   });
 
   test("when the server refuses the second mail of a batch for good, then the first is recorded, the rest are given back, and the next attempt sends each of them once", async () => {
@@ -211,6 +274,7 @@ describe("a batch of mails at once", () => {
     expect(await types(first)).toEqual(["EmailSent"]);
     expect(await listEmails(db.pool, refused)).toMatchObject([{ status: "failed" }]);
     expect(await listEmails(db.pool, untried)).toMatchObject([{ status: "failed" }]); // not tried: free to claim again
+    expect(await lastError(untried)).toMatch(/^not tried, an earlier mail failed: /);
     expect(mailsFor(untried)).toEqual([]);
 
     await deliverBatch(batch); // the consumer's next attempt
@@ -220,4 +284,3 @@ describe("a batch of mails at once", () => {
     }
   });
 });
-

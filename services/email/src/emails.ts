@@ -101,85 +101,118 @@ export interface MailToSend {
  * Sends a batch's mails, each unless one of its kind went (or may have gone) to its order
  * before. Called inside the inbox transaction, but writes with its own: a claim that committed
  * only with the inbox would roll back with it, and the mail, already sent, would be sent again
- * (at least once). With a fixed number of statements per batch:
- *   1. claim: insert the rows as 'sending' (or take them back from 'failed'), committed at once;
- *      no claim, no mail;
- *   2. send over SMTP, one mail after the other, outside any transaction;
- *   3. record: 'sent' and EmailSent in the outbox for every mail that went, in one transaction.
- * At the first mail certainly not sent, sending stops: that mail, and the claimed ones not tried,
+ * (at least once). Three steps, with a fixed number of statements whatever the batch's size:
+ *   1. claim: insert the rows as 'sending' (or take them back from 'failed'), one statement
+ *      committed at once; no claim, no mail (a mail claimed before is skipped; the log says why,
+ *      with one more statement when there is one);
+ *   2. send over SMTP, one mail after the other, outside any transaction (sendInTurn);
+ *   3. record, in one transaction: every result with one statement ('sent', or 'failed' for the
+ *      mails certainly not sent) and one EmailSent per sent mail with one outbox.addMany.
+ * At the first mail certainly not sent, sending stops: that mail and the claimed ones not tried
  * turn 'failed' (the next attempt may claim them), the sent ones are recorded, and the error is
  * thrown, so the consumer tries again (a batch handler's failure: one event at a time). A crash,
  * or a broken session, between 1 and 3 leaves 'sending': never resent, shown by GET /emails.
  * Returns each mail's outcome, in the order given.
  */
 export async function sendMails(deps: EmailsDeps, toSend: readonly MailToSend[]): Promise<SendOutcome[]> {
-  const { pool, outbox, mailer, logger } = deps;
-  const mails = toSend.map(({ mail }) => ({ ...mail, messageId: messageIdOf(mail, mailer.domain) }));
-  const claimed = await db.claimAll(pool, mails);
+  const mails = toSend.map(({ mail }) => ({ ...mail, messageId: messageIdOf(mail, deps.mailer.domain) }));
+  const claimed = await db.claimAll(deps.pool, mails);
   // Ours to send: a claimed mail, the first time the batch names it (an event and its copy with
-  // another eventId can come in one batch).
+  // another eventId can come in one batch: the copy sees the first one's claim).
   const ours = mails.map((mail) => claimed.delete(claimKey(mail)));
-  const outcomes: SendOutcome[] = [];
-  const sent: { index: number; accepted: string }[] = [];
-  let failure: { index: number; error: Error } | undefined;
 
-  for (const [index, mail] of mails.entries()) {
-    const fields = { orderId: mail.orderId, kind: mail.kind, messageId: mail.messageId }; // logs never carry the address
-    if (!ours[index]) {
-      outcomes.push("skipped");
-      continue;
-    }
-    if (failure) {
-      outcomes.push("skipped"); // not tried: given back below
-      continue;
-    }
-    try {
-      sent.push({ index, accepted: await mailer.send(mail) });
-      logger.debug(fields, "mail sent"); // per mail: debug; the outcome is in emails_total and GET /emails
-      outcomes.push("sent");
-      emailsTotal.inc({ kind: mail.kind, outcome: "sent" });
-    } catch (error) {
-      const kind = failureOf(error);
-      if (kind === "unknown") {
-        logger.error({ ...fields, error: describeError(error) }, "SMTP session broke before the server confirmed the mail; it may have gone: left 'sending', not resent");
-        outcomes.push("unconfirmed");
-        emailsTotal.inc({ kind: mail.kind, outcome: "unconfirmed" });
-        continue;
-      }
-      failure = { index, error: sendError(kind, error) };
-      outcomes.push("skipped");
-      emailsTotal.inc({ kind: mail.kind, outcome: "failed" });
-    }
-  }
+  const attempts = await sendInTurn(deps, mails, ours);
 
-  await logSkipped(deps, mails.filter((_mail, index) => !ours[index]));
-  if (sent.length > 0) {
-    await withTransaction(pool, async (tx) => {
-      await db.markSent(tx, sent.map(({ index, accepted }) => ({ orderId: mails[index]!.orderId, kind: mails[index]!.kind, messageId: accepted })));
-      await outbox.addMany(tx, sent.map(({ index, accepted }) => {
+  const results = resultsOf(mails, attempts);
+  if (results.length > 0) {
+    await withTransaction(deps.pool, async (tx) => {
+      await db.recordResults(tx, results);
+      await deps.outbox.addMany(tx, attempts.flatMap((attempt, index) => {
+        if (attempt.outcome !== "sent") return [];
         const { orderId, kind } = mails[index]!;
-        const event = newEvent("EmailSent", { orderId, kind, messageId: accepted }, { producer: "email", causedBy: toSend[index]!.causedBy });
-        return { event, topic: topics.notifications, key: orderId, traceContext: toSend[index]!.traceContext };
+        const { causedBy, traceContext } = toSend[index]!;
+        const event = newEvent("EmailSent", { orderId, kind, messageId: attempt.accepted }, { producer: "email", causedBy });
+        return [{ event, topic: topics.notifications, key: orderId, traceContext }];
       }));
     });
   }
-  if (failure) {
-    // The failed mail and the claimed ones after it that were not tried: certainly not sent.
-    const givenBack = mails.filter((_mail, index) => index >= failure!.index && ours[index]);
-    await db.markFailed(pool, givenBack.map(({ orderId, kind }) => ({ orderId, kind })), describeError(failure.error));
-    throw failure.error;
-  }
-  return outcomes;
+  await logSkipped(deps, mails.filter((_mail, index) => !ours[index])); // after the record: a copy's status is its original's
+
+  const failure = attempts.find((attempt) => attempt.outcome === "failed");
+  if (failure) throw failure.error;
+  return attempts.map(({ outcome }) => (outcome === "sent" || outcome === "unconfirmed" ? outcome : "skipped"));
 }
 
-/** One mail on its own (a batch of one). */
-export async function sendOnce(deps: EmailsDeps, mail: Mail, causedBy: { eventId: string }): Promise<SendOutcome> {
-  return (await sendMails(deps, [{ mail, causedBy }]))[0]!;
+/**
+ * What became of one mail of the batch in step 2: not ours (skipped), sent, unconfirmed (the
+ * session broke: it may have gone), failed (certainly not sent), or untried (an earlier mail failed).
+ */
+export type Attempt =
+  | { outcome: "skipped" | "unconfirmed" }
+  | { outcome: "sent"; accepted: string }
+  | { outcome: "failed"; error: Error }
+  | { outcome: "untried"; after: Error };
+
+/**
+ * Sends the mails that are ours, one after the other, until one certainly did not go: the
+ * server is down or refused it, so the next ones would most likely fail too, and they stay
+ * untried for the next attempt. A session that broke midway does not stop the batch: that mail
+ * may have gone and stays 'sending'; the next one goes over a new session.
+ */
+async function sendInTurn({ mailer, logger }: EmailsDeps, mails: readonly (Mail & { messageId: string })[], ours: readonly boolean[]): Promise<Attempt[]> {
+  const attempts: Attempt[] = [];
+  let failed: Error | undefined;
+  for (const [index, mail] of mails.entries()) {
+    if (!ours[index]) {
+      attempts.push({ outcome: "skipped" });
+      continue;
+    }
+    if (failed) {
+      attempts.push({ outcome: "untried", after: failed });
+      continue;
+    }
+    const fields = { orderId: mail.orderId, kind: mail.kind, messageId: mail.messageId }; // logs never carry the address
+    try {
+      attempts.push({ outcome: "sent", accepted: await mailer.send(mail) });
+      logger.debug(fields, "mail sent"); // per mail: debug; the outcome is in emails_total and GET /emails
+      emailsTotal.inc({ kind: mail.kind, outcome: "sent" });
+    } catch (error) {
+      const failure = failureOf(error);
+      if (failure === "unknown") {
+        logger.error({ ...fields, error: describeError(error) }, "SMTP session broke before the server confirmed the mail; it may have gone: left 'sending', not resent");
+        attempts.push({ outcome: "unconfirmed" });
+        emailsTotal.inc({ kind: mail.kind, outcome: "unconfirmed" });
+        continue;
+      }
+      failed = sendError(failure, error);
+      attempts.push({ outcome: "failed", error: failed });
+      emailsTotal.inc({ kind: mail.kind, outcome: "failed" });
+    }
+  }
+  return attempts;
+}
+
+/**
+ * What step 3 records: 'sent' for each mail that went, 'failed' (free to claim again) for the one
+ * certainly not sent and the ones not tried after it. A skipped mail is not ours to change, and
+ * an unconfirmed one stays 'sending'. Sorted by key, the order in which claims lock rows (db.claimAll).
+ */
+export function resultsOf(mails: readonly { orderId: string; kind: Kind }[], attempts: readonly Attempt[]): db.MailResult[] {
+  const results = attempts.flatMap((attempt, index): db.MailResult[] => {
+    const { orderId, kind } = mails[index]!;
+    switch (attempt.outcome) {
+      case "sent": return [{ orderId, kind, status: "sent", messageId: attempt.accepted }];
+      case "failed": return [{ orderId, kind, status: "failed", error: describeError(attempt.error) }];
+      case "untried": return [{ orderId, kind, status: "failed", error: `not tried, an earlier mail failed: ${describeError(attempt.after)}` }];
+      default: return [];
+    }
+  });
+  return results.sort((a, b) => (claimKey(a) < claimKey(b) ? -1 : 1)); // keys are unique: never equal
 }
 
 const claimKey = ({ orderId, kind }: { orderId: string; kind: Kind }) => `${orderId}/${kind}`;
 
-/** Says why the mails not claimed were not sent: sent before, or claimed before with an unknown outcome. */
+/** Says why the mails not claimed are not sent: sent before, or claimed before with an unknown outcome. */
 async function logSkipped({ pool, logger }: EmailsDeps, mails: readonly (Mail & { messageId: string })[]): Promise<void> {
   if (mails.length === 0) return;
   const statuses = await db.statusesOf(pool, mails);

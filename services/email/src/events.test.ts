@@ -1,6 +1,6 @@
 /**
  * The handler under the real inbox consumer (Kafka, PostgreSQL, the schema registry, an SMTP
- * server): what the consumer does with the errors sendOnce throws.
+ * server): what the consumer does with the errors sendMails throws.
  */
 import { randomUUID } from "node:crypto";
 import { newEvent } from "@shop/contracts";

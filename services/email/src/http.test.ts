@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { newEvent } from "@shop/contracts";
 import { createLogger } from "@shop/observability";
 import { anyQueryString } from "@shop/testkit";
-import { sendOnce, receipt } from "./emails";
+import { receipt, sendMails } from "./emails";
 import { buildHttp } from "./http";
 import { createMailer, type Mailer } from "./smtp";
 import { testDatabase, testSmtpServer, type TestSmtpServer } from "./testing";
@@ -32,7 +32,7 @@ describe("GET /emails?orderId=", () => {
     const event = newEvent("OrderConfirmed", {
       orderId, customerEmail: "ada@example.com", items: [{ sku: "BOOK-1", quantity: 1, unitPrice: 1999 }], total: 1999,
     }, { producer: "order" });
-    await sendOnce({ pool: db.pool, outbox: db.outbox, mailer, logger: createLogger("email", "silent") }, receipt(event), event);
+    await sendMails({ pool: db.pool, outbox: db.outbox, mailer, logger: createLogger("email", "silent") }, [{ mail: receipt(event), causedBy: event }]);
 
     const response = await app.inject({ method: "GET", url: `/emails?orderId=${orderId}` });
     expect(response.statusCode).toBe(200);

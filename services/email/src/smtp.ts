@@ -23,7 +23,10 @@ export interface Mailer {
 
 export function createMailer({ url, from, timeoutMs = 10_000 }: { url: string; from: string; timeoutMs?: number }): Mailer {
   // One pooled connection, kept open between mails (sendMails sends them one after the other):
-  // a new session per mail costs a TCP handshake, the greeting and EHLO before every mail.
+  // a new session per mail costs a TCP handshake, the greeting and EHLO before every mail. The
+  // pool sends a message again on its own only when the connection closed before a byte of it
+  // went out (a server that ended an idle session, nodemailer's pool-resource.js), so it never
+  // repeats a mail that may have gone; a session that breaks later fails the send ("unknown").
   const transport = createTransport({
     url, pool: true, maxConnections: 1, connectionTimeout: timeoutMs, greetingTimeout: timeoutMs, socketTimeout: timeoutMs,
   });
