@@ -22,6 +22,7 @@
  *   BENCH_BURST         orders in the burst (0: no burst)          default 3000
  *   BENCH_CLIENTS       concurrent clients in the burst            default 64
  *   BENCH_IDLE_SECONDS  seconds of idle measured after the load    default 20
+ *   BENCH_WARMUP_SECONDS  seconds of 20 orders/s before the first phase, not measured   default 30
  * A short run to try it: BENCH_RATES=10,50 BENCH_SECONDS=5 BENCH_BURST=300 pnpm bench:saga
  */
 import os from "node:os";
@@ -51,6 +52,7 @@ function readKnobs() {
     burst: Math.round(read("BENCH_BURST", "3000", 0)[0]!),
     clients: Math.round(read("BENCH_CLIENTS", "64", 1)[0]!),
     idleSeconds: read("BENCH_IDLE_SECONDS", "20", 1)[0]!,
+    warmUpSeconds: read("BENCH_WARMUP_SECONDS", "30", 1)[0]!,
   };
   if (errors.length > 0) throw new Error(`Bad benchmark settings:\n  ${errors.join("\n  ")}`);
   return knobs;
@@ -90,8 +92,11 @@ async function main(): Promise<void> {
   try {
     postgres = await databases.settings();
     log(`PostgreSQL ${postgres.server_version}: fsync ${postgres.fsync}, synchronous_commit ${postgres.synchronous_commit}`);
-    log("\nWarm-up: 30 orders at 10/s (not measured)...");
-    const warmUp = await openLoop(system.orderUrl, 10, 3, log);
+    // The JVMs (Kafka, the registry) and V8 compile their hot paths in the first minute of load:
+    // measured cold, the first phase measures the compilers (160 ms of CPU per checkout at 10/s,
+    // saga p50 86-250 ms from run to run). A user's `pnpm start` that has run a while is warm.
+    log(`\nWarm-up: ${knobs.warmUpSeconds * 20} orders at 20/s (not measured)...`);
+    const warmUp = await openLoop(system.orderUrl, 20, knobs.warmUpSeconds, log);
     if (warmUp.acceptedIds.length === 0) throw new Error(`No warm-up order was accepted: ${JSON.stringify(warmUp.failed)}`);
     await waitUntilQuiet(system, databases, log);
     await sleep(settleMs);
