@@ -254,18 +254,24 @@ const recordEffects = async (events: ReceivedEvent<ThingHappened>[], tx: PoolCli
     [events.map(({ event }) => event.eventId), events.map(({ event }) => event.key), events.map(({ event }) => event.sequence)]);
 };
 
+/**
+ * recordEffects that also notes each call's sequences in `calls`; with `failOn`, it throws a
+ * permanent error (a bug) for any batch holding that sequence, after writing (rolled back).
+ */
+function recordingBatchHandler(calls: number[][], { failOn }: { failOn?: number } = {}) {
+  return async (received: ReceivedEvent<ThingHappened>[], tx: PoolClient) => {
+    calls.push(received.map(({ event }) => event.sequence));
+    await recordEffects(received, tx);
+    if (received.some(({ event }) => event.sequence === failOn)) throw new TypeError("a bug in the handler"); // permanent
+  };
+}
+
 test("when a batch handler is given a fetched batch, then it is called once with the new events in order, and their effects commit in one transaction", async () => {
   const topic = await freshTopic("inbox-batch-handler", 1);
   const events = [1, 2, 3, 4].map((n) => thing("k", n));
   await publisher.send([...await Promise.all(events.map((event) => encoded(topic, event))), await encoded(topic, events[1]!)]);
   const calls: number[][] = [];
-  const consumer = await start(topic, {
-    handler: undefined,
-    handleBatch: async (received, tx) => {
-      calls.push(received.map(({ event }) => event.sequence));
-      await recordEffects(received, tx);
-    },
-  });
+  const consumer = await start(topic, { handler: undefined, handleBatch: recordingBatchHandler(calls) });
 
   await waitFor("five messages consumed", () => consumer.status().handled + consumer.status().duplicates === 5);
   expect(calls).toEqual([[1, 2, 3, 4]]); // the copy of event 2 is a duplicate: not handed over
@@ -285,14 +291,7 @@ test("when a batch handler fails on a batch with a duplicate and a poison messag
   const dlq = await readTopic(`${topic}.dlq`);
   cleanups.push(() => dlq.stop());
   const calls: number[][] = [];
-  const consumer = await start(topic, {
-    handler: undefined,
-    handleBatch: async (received, tx) => {
-      calls.push(received.map(({ event }) => event.sequence));
-      await recordEffects(received, tx);
-      if (received.some(({ event }) => event.sequence === 3)) throw new TypeError("a bug in the handler"); // permanent
-    },
-  });
+  const consumer = await start(topic, { handler: undefined, handleBatch: recordingBatchHandler(calls, { failOn: 3 }) });
 
   await waitFor("two dead letters", () => dlq.messages.length >= 2);
   await waitFor("four effects", async () => (await effects()).length >= 4);

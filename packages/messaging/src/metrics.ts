@@ -33,7 +33,7 @@ export const consumerLag = new Gauge({
 
 export const handlerSeconds = new Histogram({
   name: "consumer_handler_seconds",
-  help: "Time a handler took for one event, inside the inbox transaction.",
+  help: "Time a handler took inside the inbox transaction: for one event, or for a batch handler's whole batch (event_type \"(batch)\").",
   labelNames: ["event_type"],
   buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
 });

@@ -83,9 +83,8 @@ export async function orderByIdempotencyKey(db: Db, key: string): Promise<OrderR
   return (await ordersByIdempotencyKeys(db, [key])).get(key);
 }
 
-export async function findOrder(db: Db, id: string, { forUpdate = false } = {}): Promise<OrderRow | undefined> {
-  const { rows } = await db.query<OrderRow>(
-    `SELECT ${orderColumns} FROM orders WHERE id = $1 ${forUpdate ? "FOR UPDATE" : ""}`, [id]);
+export async function findOrder(db: Db, id: string): Promise<OrderRow | undefined> {
+  const { rows } = await db.query<OrderRow>(`SELECT ${orderColumns} FROM orders WHERE id = $1`, [id]);
   return rows[0];
 }
 
