@@ -1,0 +1,8 @@
+-- What the warehouse checks before it trusts a fact (a credential can leak; see the README, "Consumes"):
+-- the order total (from OrderPlaced) and the amount captured (from PaymentCaptured), which must be
+-- equal before a parcel is booked; and whether OrderConfirmed arrived, after which an
+-- OrderCancelled contradicts the order and cancels nothing.
+ALTER TABLE shipments
+  ADD COLUMN order_total bigint,
+  ADD COLUMN captured_amount bigint,
+  ADD COLUMN order_confirmed boolean NOT NULL DEFAULT false;
