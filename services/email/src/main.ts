@@ -7,7 +7,7 @@ import { telemetry } from "./telemetry"; // first: with an exporter set, it inst
 import path from "node:path";
 import { Pool } from "pg";
 import { createLogger, exitOnStartupError, onShutdown, startMetrics } from "@shop/observability";
-import { allTopics, registerSchemas } from "@shop/contracts";
+import { allTopics, registerSchemas, topicOwners } from "@shop/contracts";
 import { consume, createOutbox, ensureTopics, kafkaReachable, messagingMigrations, migrate, migrationsIn, schemaRegistryCodec, startRelay } from "@shop/messaging";
 import { loadConfig } from "./config";
 import { watchUnconfirmed } from "./emails";
@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   watchUnconfirmed(pool);
 
   const consumer = await consume({
-    kafka, pool, codec, logger, groupId: "email", topics: consumedTopics, fromBeginning: true,
+    kafka, pool, codec, logger, groupId: "email", topics: consumedTopics, topicOwners, fromBeginning: true,
     handleBatch: eventHandler({ pool, outbox, mailer, logger }),
   });
 
