@@ -1,7 +1,8 @@
 // The email service: sends the receipt when an order is confirmed and a cancellation notice when
 // it is cancelled, at most once per order, over SMTP.
 // Reading order: main.ts (wiring) → events.ts (what each event does) → emails.ts (the mails and
-// the at-most-once protocol) → smtp.ts (sending, and what a failure means) → db.ts (SQL) →
+// the at-most-once protocol) → one-outcome.ts (a receipt or a cancellation notice, never both) →
+// smtp.ts (sending, and what a failure means) → db.ts (SQL) →
 // migrations/ → http.ts (API).
 import { telemetry } from "./telemetry"; // first: with an exporter set, it instruments http and pg as they load
 import path from "node:path";
