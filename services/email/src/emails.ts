@@ -110,7 +110,8 @@ function reportContradicting({ logger }: EmailsDeps, { mail, causedBy }: MailToS
  * Sends a batch's mails, each unless one of its kind went (or may have gone) to its order
  * before. Called inside the inbox transaction, but writes with its own: a claim that committed
  * only with the inbox would roll back with it, and the mail, already sent, would be sent again
- * (at least once). Three steps, with a fixed number of statements whatever the batch's size:
+ * (at least once). A check in memory, then three steps, with a fixed number of statements
+ * whatever the batch's size:
  *   0. one outcome per order: a mail that contradicts its order's other mail is reported, not sent;
  *   1. claim: insert the rows as 'sending' (or take them back from 'failed'), one statement
  *      committed at once; no claim, no mail (a mail claimed before is skipped, and so is one

@@ -6,3 +6,5 @@ ALTER TABLE shipments
   ADD COLUMN order_total bigint,
   ADD COLUMN captured_amount bigint,
   ADD COLUMN order_confirmed boolean NOT NULL DEFAULT false;
+-- A row paid before this migration but not yet booked has no captured amount: it books nothing,
+-- and the saga's deadline cancels its order. Simplification: no backfill for a reference system.

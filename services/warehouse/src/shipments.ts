@@ -5,11 +5,12 @@
  *
  * What the warehouse needs arrives on two topics, consumed independently, so in any order: the
  * address and total on OrderPlaced, the cancellation on OrderCancelled and the confirmation on
- * OrderConfirmed (orders), the go-ahead on PaymentCaptured (payments). A fact that contradicts
- * what the row knows (contradiction()) is not stored: a credential can leak. No handler waits for another: each stores its fact on the
- * order's shipment row, under a row lock, and nextStep() decides from the row alone what to do
- * now. The change and its event commit together. A batch of facts is stored with a fixed
- * number of statements: load every row it touches, decide fact by fact in memory, save (recordFacts).
+ * OrderConfirmed (orders), the go-ahead on PaymentCaptured (payments). No handler waits for
+ * another: each stores its fact on the order's shipment row, under a row lock, and nextStep()
+ * decides from the row alone what to do now; a fact that contradicts what the row knows
+ * (contradiction()) is not stored, since a credential can leak. The change and its event commit
+ * together. A batch of facts is stored with a fixed number of statements: load every row it
+ * touches, decide fact by fact in memory, save (recordFacts).
  */
 import type { Pool, PoolClient } from "pg";
 import { newEvent, topics, type EventOf, type ShopEvent } from "@shop/contracts";
@@ -47,7 +48,7 @@ export function contradiction(shipment: db.ShipmentRow, fact: ShipmentFact): str
 /** The rules, whatever order the facts came in. Read each line as "in this state, do this". */
 export function nextStep(shipment: db.ShipmentRow): Step | undefined {
   const open = shipment.status === "pending" || shipment.status === "scheduled";
-  const paidInFull = shipment.paid && shipment.capturedAmount === shipment.orderTotal; // a capture that came before the total is checked here
+  const paidInFull = shipment.paid && shipment.capturedAmount === shipment.orderTotal; // also checks a capture stored before the total was known
   if (open && shipment.cancelled) return "cancel"; // never ship a cancelled order
   if (shipment.status === "pending" && paidInFull && shipment.shippingAddress) return "ship";
   return undefined; // waiting for a fact, or done
