@@ -3,7 +3,7 @@
  * source of truth; the types in generated.ts come from them (`pnpm --filter @shop/contracts generate`).
  */
 export * from "./generated";
-export { allTopics, topics, topicSpecs, dlqTopic, keyOf, type Topic, type TopicSpec, type Producer } from "./topics";
+export { allTopics, topics, topicSpecs, topicOwners, dlqTopic, keyOf, type Topic, type TopicSpec, type Producer } from "./topics";
 export { schemaFiles, schemaFor, currentVersion, topicOf, subjectFor, type SchemaFile, type AvroRecord } from "./schemas";
 export { newEvent, type EventOf, type EventBody, type EventContext } from "./events";
 export { registerSchemas, registerSchema, setCompatibility, compatibility } from "./registry";

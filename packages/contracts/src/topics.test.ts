@@ -1,10 +1,17 @@
 import { newEvent } from "./events";
 import { examples } from "./examples";
 import { currentVersion, subjectFor, topicOf } from "./schemas";
-import { dlqTopic, keyOf, topics } from "./topics";
+import { dlqTopic, keyOf, topicOwners, topics } from "./topics";
 
 test("when a topic's dead-letter topic is asked for, then it is the topic with a .dlq suffix", () => {
   expect(dlqTopic(topics.orders)).toBe("orders.dlq");
+});
+
+test("when a topic's owner is asked for, then it is the one service that writes it, and every example event names its topic's owner", () => {
+  expect(topicOwners).toEqual({
+    catalog: "inventory", orders: "order", inventory: "inventory", payments: "payment", shipments: "warehouse", notifications: "email",
+  });
+  for (const example of Object.values(examples)) expect({ type: example.eventType, producer: example.producer }).toEqual({ type: example.eventType, producer: topicOwners[topicOf(example.eventType)] });
 });
 
 test("when a saga event is keyed, then its key is the orderId; a catalog event's key is the sku", () => {

@@ -39,6 +39,14 @@ export const topicSpecs: Record<Topic, TopicSpec> = {
   notifications: { producer: "email", key: "orderId", compacted: false, events: ["EmailSent"] },
 };
 
+/**
+ * Each topic's owner, the one producer its events may name: what a consumer passes to
+ * messaging's `consume({ topicOwners })`, which dead-letters an event naming another.
+ */
+export const topicOwners: Readonly<Record<Topic, Producer>> = Object.fromEntries(
+  Object.entries(topicSpecs).map(([topic, spec]) => [topic, spec.producer]),
+) as Record<Topic, Producer>;
+
 /** Where a consumer parks a message that failed for good. */
 export function dlqTopic<T extends string>(topic: T): `${T}.dlq` {
   return `${topic}.dlq`;

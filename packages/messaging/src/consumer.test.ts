@@ -104,6 +104,32 @@ test("when a poison message and a schema-invalid one arrive, then both are dead-
   expect(invalid!.headers[dlqHeaders.error]).toMatch(/eventId must be a UUID/);
 });
 
+test("when an event on a topic names a producer that does not own it, then it is dead-lettered with the reason and the owner's next event is handled", async () => {
+  const topic = await freshTopic("inbox-producer");
+  const produced = (sequence: number, producer: string) => ({ ...thing("k", sequence), eventType: "ProducedThing" as const, producer });
+  const impostor = produced(1, "order");
+  await publisher.send([
+    { topic, key: "k", value: await codec.encode(topic, impostor), headers: {} },
+    { topic, key: "k", value: await codec.encode(topic, produced(2, "payment")), headers: {} },
+  ]);
+  const dlq = await readTopic(`${topic}.dlq`);
+  cleanups.push(() => dlq.stop());
+  await start(topic, { topicOwners: { [topic]: "payment" } });
+
+  await waitFor("the impostor dead-lettered", () => dlq.messages.length >= 1);
+  await waitFor("the owner's event handled", async () => (await effects()).length === 1);
+  expect(await effects()).toEqual([2]);
+  expect(dlq.messages).toHaveLength(1);
+  expect(dlq.messages[0]!.headers).toMatchObject({ [dlqHeaders.kind]: "wrong-producer", [dlqHeaders.topic]: topic, [dlqHeaders.offset]: "0" });
+  expect(dlq.messages[0]!.headers[dlqHeaders.error]).toBe(
+    `wrong producer: ProducedThing ${impostor.eventId} on topic ${topic} names producer "order", but the topic's owner is "payment"`);
+});
+
+test("when a consumer checks producers but a topic it reads has no owner, then it does not start", async () => {
+  const topic = await freshTopic("inbox-no-owner");
+  await expect(start(topic, { topicOwners: { elsewhere: "payment" } })).rejects.toThrow(`topicOwners names no owner for ${topic}`);
+});
+
 test("when the handler's database connection is killed, then the batch is retried and every effect happens once", async () => {
   const topic = await freshTopic("inbox-connection-killed");
   let killed = false;

@@ -1,16 +1,18 @@
 /**
  * `consume()`: the inbox consumer. Kafka hands over a fetched batch of one partition; the consumer
  * takes it through named steps, in slices of up to `transactionSize` messages:
- *   1. decode:       bytes → events, through the schema registry;
- *   2. dead-letter:  a message that cannot be decoded, or is not a valid event, goes to
- *                    `<topic>.dlq` at once (trying again cannot fix its bytes);
- *   3. inbox:        the events are handled in ONE transaction that first records their ids
- *                    (inbox.ts): duplicates are skipped, effects happen once;
- *   4. isolate:      if the handler fails on one event, the transaction rolls back; the events
- *                    before it are committed without it, and it is dealt with alone;
- *   5. retry policy: a transient failure is retried alone with backoff, up to `maxAttempts`;
- *   6. dead-letter:  a permanent failure, or a transient one that keeps failing, goes to the DLQ,
- *                    and the partition moves on.
+ *   1. decode:         bytes → events, through the schema registry;
+ *   2. check producer: with `topicOwners`, an event that does not name its topic's owner as its
+ *                      producer is rejected (producer-check.ts);
+ *   3. dead-letter:    a message that cannot be decoded, is not a valid event, or names the wrong
+ *                      producer goes to `<topic>.dlq` at once (trying again cannot fix its bytes);
+ *   4. inbox:          the events are handled in ONE transaction that first records their ids
+ *                      (inbox.ts): duplicates are skipped, effects happen once;
+ *   5. isolate:        if the handler fails on one event, the transaction rolls back; the events
+ *                      before it are committed without it, and it is dealt with alone;
+ *   6. retry policy:   a transient failure is retried alone with backoff, up to `maxAttempts`;
+ *   7. dead-letter:    a permanent failure, or a transient one that keeps failing, goes to the DLQ,
+ *                      and the partition moves on.
  * Kafka's offsets move only past messages whose transaction committed (or that were dead-lettered),
  * and are committed to the broker at most every `commitIntervalMs` (kafka.ts): a crash re-delivers
  * the last moments' messages, and the inbox skips them.
@@ -23,6 +25,7 @@ import { deadLetterMessage, deadLetterTopic, dlqHeaders } from "./dead-letter";
 import { classifyError } from "./errors";
 import { validateEvent, type Event } from "./event";
 import { handleInTransaction, HandlerFailed, type BatchHandler, type Handler, type Handling, type InboxEntry } from "./inbox";
+import { checkOwnersKnown, wrongProducer, type TopicOwners } from "./producer-check";
 import { connectPublisher, ensureTopics, subscribe, type Batch, type IncomingMessage, type KafkaConfig, type OutgoingMessage, type Publisher } from "./kafka";
 import { errorFields, silentLogger, type Logger } from "./logger";
 import { consumedEvents, consumerLag, consumerRetries, deadLettered } from "./metrics";
@@ -40,6 +43,12 @@ export interface ConsumeOptions<E extends Event = Event> {
   handleBatch?: BatchHandler<E>;
   /** Checks a decoded value is an event (default: eventId and eventType); throw ValidationError otherwise. */
   validate?: (value: unknown) => E;
+  /**
+   * Topic → the producer its events must name (`event.producer`); an event naming another is
+   * dead-lettered, kind `wrong-producer` (producer-check.ts). Every topic consumed must have an
+   * owner. Without it, producers are not checked.
+   */
+  topicOwners?: TopicOwners;
   logger?: Logger;
   fromBeginning?: boolean;
   /** Most events handled in one transaction (a larger fetched batch takes several). */
@@ -62,6 +71,12 @@ export interface Consumer {
   status(): { handled: number; duplicates: number; deadLettered: number; retries: number };
 }
 
+/** A slice after decoding: the events, and the messages to dead-letter with why. */
+interface Decoded<E extends Event = Event> {
+  entries: InboxEntry<E>[];
+  rejected: OutgoingMessage[];
+}
+
 /** The rest of the batch is given up: the consumer is stopping, or the partition went to another consumer. */
 class BatchAbandoned extends Error {}
 
@@ -74,6 +89,7 @@ interface HandlerFailure {
 export async function consume<E extends Event = Event>(options: ConsumeOptions<E>): Promise<Consumer> {
   const { pool, codec, groupId, topics, logger = silentLogger, maxAttempts = 5, transactionSize = 500 } = options;
   const handling = handlingOf(options);
+  if (options.topicOwners) checkOwnersKnown(options.topicOwners, topics);
   const kafka = { logger, ...options.kafka }; // kafkajs logs through the consumer's logger unless told otherwise
   const validate = options.validate ?? (validateEvent as (value: unknown) => E);
   const backoff = options.backoff ?? { initialMs: 100, maxMs: 5000 };
@@ -94,9 +110,10 @@ export async function consume<E extends Event = Event>(options: ConsumeOptions<E
       for (let start = 0; start < batch.messages.length; start += transactionSize) {
         if (start > 0) await stillOurs(batch);
         const messages = batch.messages.slice(start, start + transactionSize);
-        const { entries, rejected } = await decode(messages, batch); // 1
-        await deadLetter(rejected, batch); // 2
-        await handle(entries, batch); // 3 to 6
+        const decoded = await decode(messages, batch); // 1
+        const { entries, rejected } = checkProducers(decoded); // 2
+        await deadLetter(rejected, batch); // 3
+        await handle(entries, batch); // 4 to 7
         done += messages.length;
       }
     } catch (error) {
@@ -107,7 +124,7 @@ export async function consume<E extends Event = Event>(options: ConsumeOptions<E
   }
 
   /** Step 1: every message decoded into an event, or rejected with the reason. Waits while the registry is unreachable. */
-  async function decode(messages: IncomingMessage[], batch: Batch): Promise<{ entries: InboxEntry<E>[]; rejected: OutgoingMessage[] }> {
+  async function decode(messages: IncomingMessage[], batch: Batch): Promise<Decoded<E>> {
     const entries: InboxEntry<E>[] = [];
     const rejected: OutgoingMessage[] = [];
     for (let i = 0, attempt = 0; i < messages.length; ) {
@@ -124,7 +141,21 @@ export async function consume<E extends Event = Event>(options: ConsumeOptions<E
     return { entries, rejected };
   }
 
-  /** Steps 2 and 6: sends to the DLQ, trying until Kafka takes them: a dead letter is never dropped. */
+  /** Step 2: with `topicOwners`, the events that do not name their topic's owner join the rejected messages. */
+  function checkProducers({ entries, rejected }: Decoded<E>): Decoded<E> {
+    const { topicOwners } = options;
+    if (!topicOwners) return { entries, rejected };
+    const owned: InboxEntry<E>[] = [];
+    const impostors: OutgoingMessage[] = [];
+    for (const entry of entries) {
+      const wrong = wrongProducer(topicOwners, entry.message.topic, entry.event);
+      if (wrong) impostors.push(deadLetterMessage(entry.message, "wrong-producer", wrong, groupId));
+      else owned.push(entry);
+    }
+    return { entries: owned, rejected: [...rejected, ...impostors] };
+  }
+
+  /** Steps 3 and 7: sends to the DLQ, trying until Kafka takes them: a dead letter is never dropped. */
   async function deadLetter(messages: OutgoingMessage[], batch: Batch): Promise<void> {
     if (messages.length === 0) return;
     for (let attempt = 0; ; attempt++) {
@@ -146,7 +177,7 @@ export async function consume<E extends Event = Event>(options: ConsumeOptions<E
   }
 
   /**
-   * Steps 3 and 4: the events in as few transactions as possible. `take` is how many of the
+   * Steps 4 and 5: the events in as few transactions as possible. `take` is how many of the
    * pending events go into the next transaction: all of them, until the handler fails on one.
    * Then the events before it are committed without it, and the failing event, now first, is
    * handed to the retry policy alone (take = 0) with the error it failed with. A batch handler
@@ -183,7 +214,7 @@ export async function consume<E extends Event = Event>(options: ConsumeOptions<E
   }
 
   /**
-   * Step 5, the retry policy for one event whose handler failed: a permanent error goes to the
+   * Step 6, the retry policy for one event whose handler failed: a permanent error goes to the
    * DLQ at once; a transient one is retried alone, with backoff, until it commits or has failed
    * `maxAttempts` times, then goes to the DLQ.
    */

@@ -11,7 +11,7 @@ import {
 import { silentLogger } from "./logger";
 
 /** Why a message was dead-lettered. */
-export type FailureKind = "undecodable" | "invalid" | "handler" | "retries-exhausted";
+export type FailureKind = "undecodable" | "invalid" | "wrong-producer" | "handler" | "retries-exhausted";
 
 export const dlqHeaders = {
   error: "dlq-error",

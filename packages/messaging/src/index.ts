@@ -5,6 +5,7 @@
  */
 export { schemaRegistryCodec, type Codec, type SchemaRegistryCodecOptions } from "./codec";
 export { consume, type Consumer, type ConsumeOptions } from "./consumer";
+export { reportContradiction, type Contradiction } from "./contradicting-events";
 export { dlqHeaders, deadLetterTopic, listDeadLetters, redrive, type FailureKind } from "./dead-letter";
 export {
   classifyError, DecodeError, EncodeError, MessagingError, RetriableError, ValidationError, type ErrorClass,
@@ -15,6 +16,7 @@ export { ensureTopics, kafkaReachable, type IncomingMessage, type KafkaConfig, t
 export { silentLogger, type Logger } from "./logger";
 export { messagingMigrations, migrate, migrationsIn, type Migration } from "./migrations";
 export { createOutbox, outboxBacklog, outboxChannel, type AddOptions, type Outbox, type OutboxOptions, type OutgoingEvent } from "./outbox";
+export { type TopicOwners } from "./producer-check";
 export { startRelay, type Relay, type RelayOptions } from "./relay";
 export { backoffDelay, type Backoff } from "./retry";
 export { isValidTraceparent, readTraceContext, traceIdOf, writeTraceContext, type TraceContext } from "./trace";

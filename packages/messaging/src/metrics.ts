@@ -60,3 +60,9 @@ export const kafkaRequests = new Counter({
   help: "Requests this process sent to Kafka brokers (produce, fetch, offset commit, heartbeat...), by client role and API.",
   labelNames: ["client", "api"],
 });
+
+export const contradictingEvents = new Counter({
+  name: "contradicting_events_total",
+  help: "Events a service did not act on because they contradict what it knows (a cancel after a final state, a capture that is not the total).",
+  labelNames: ["event_type"],
+});

@@ -39,6 +39,8 @@ export interface ThingHappened {
 
 const schemas = {
   ThingHappened: [field("eventId", "string"), field("eventType", "string"), field("key", "string"), field("sequence", "int")],
+  // ThingHappened with the name of the service that wrote it, for the producer check.
+  ProducedThing: [field("eventId", "string"), field("eventType", "string"), field("key", "string"), field("sequence", "int"), field("producer", "string")],
   // Registered and decodable, but not an event: no eventId. The consumer must dead-letter it as invalid.
   NotAnEvent: [field("eventType", "string"), field("note", "string")],
 };

@@ -6,7 +6,7 @@
 import { telemetry } from "./telemetry"; // first: with an exporter set, it instruments http and pg as they load
 import { Pool } from "pg";
 import { createLogger, exitOnStartupError, onShutdown, startMetrics } from "@shop/observability";
-import { allTopics, registerSchemas } from "@shop/contracts";
+import { allTopics, registerSchemas, topicOwners } from "@shop/contracts";
 import { ensureTopics, kafkaReachable, migrate, schemaRegistryCodec } from "@shop/messaging";
 import { loadConfig } from "./config";
 import { consumeEvents, consumedTopics } from "./events";
@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   await ensureTopics(kafka, allTopics); // every topic of the saga: services may start in any order
   const codec = schemaRegistryCodec({ url: config.SCHEMA_REGISTRY_URL, schemaIds: await registerSchemas(config.SCHEMA_REGISTRY_URL) });
 
-  const consumer = await consumeEvents({ kafka, pool, codec, logger, topics: consumedTopics });
+  const consumer = await consumeEvents({ kafka, pool, codec, logger, topics: consumedTopics, topicOwners });
 
   const app = buildHttp({
     logger, pool,

@@ -18,8 +18,10 @@ type Db = Pool | ClientBase;
  * Claims the right to send these mails, in one statement committed on its own: inserts each as
  * 'sending', or takes a 'failed' one back. Returns the mails ("orderId/kind") this caller holds
  * the claim for; the others were sent, or are claimed by someone else (a send in flight, or one
- * whose outcome is unknown). Rows are inserted in key order, so two instances claiming
- * overlapping batches wait for each other instead of deadlocking.
+ * whose outcome is unknown), or contradict their order: a mail of the other kind is there
+ * already (an order is confirmed or cancelled, never both), and no row is written for them.
+ * Rows are inserted in key order, so two instances claiming overlapping batches wait for each
+ * other instead of deadlocking.
  */
 export async function claimAll(db: Db, toClaim: readonly (Mail & { messageId: string })[]): Promise<Set<string>> {
   // One row per mail: an INSERT ... ON CONFLICT DO UPDATE cannot touch a row twice.
@@ -28,6 +30,7 @@ export async function claimAll(db: Db, toClaim: readonly (Mail & { messageId: st
   const { rows } = await db.query<{ orderId: string; kind: Kind }>(
     `INSERT INTO emails (order_id, kind, recipient, subject, message_id)
      SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[]) AS mail (order_id, kind, recipient, subject, message_id)
+      WHERE NOT EXISTS (SELECT 1 FROM emails other WHERE other.order_id = mail.order_id AND other.kind <> mail.kind)
       ORDER BY order_id, kind
      ON CONFLICT (order_id, kind) DO UPDATE
        SET status = 'sending', attempts = emails.attempts + 1, last_error = NULL, updated_at = now()

@@ -189,6 +189,33 @@ describe("when sending fails", () => {
   });
 });
 
+describe("one outcome per order (a forged event: a credential can leak)", () => {
+  test("when OrderCancelled arrives after the receipt, then no cancellation notice goes, no row or EmailSent is written, and the contradiction is logged", async () => {
+    const orderId = randomUUID();
+    const forged = cancelled(orderId, "timeout");
+    const lines: string[] = [];
+    const recording = eventHandler({ pool: db.pool, outbox: db.outbox, mailer, logger: createLogger("email", "warn", { write: (line: string) => void lines.push(line) }) });
+    await deliver(confirmed(orderId));
+    await withTransaction(db.pool, (tx) => recording([{ event: forged, traceContext: undefined, headers: {}, topic: "orders", partition: 0, offset: "1" }], tx));
+
+    expect(mailsFor(orderId).map((mail) => mail.header("Subject"))).toEqual([`Your order ${orderId.slice(0, 8)} is confirmed`]);
+    expect(await listEmails(db.pool, orderId)).toMatchObject([{ kind: "receipt", status: "sent" }]);
+    expect(await types(orderId)).toEqual(["EmailSent"]);
+    expect(lines.map((line) => JSON.parse(line))).toEqual([expect.objectContaining({
+      level: "warn", orderId, eventType: "OrderCancelled", eventId: forged.eventId, contradicts: "the order was confirmed",
+    })]);
+  });
+
+  test("when the confirmation and a cancellation of one order come in one batch, then only the first outcome's mail goes", async () => {
+    const [confirmedFirst, cancelledFirst] = [randomUUID(), randomUUID()];
+    await deliverBatch([confirmed(confirmedFirst), cancelled(cancelledFirst, "timeout"), cancelled(confirmedFirst, "timeout"), confirmed(cancelledFirst)]);
+
+    expect(await listEmails(db.pool, confirmedFirst)).toMatchObject([{ kind: "receipt", status: "sent" }]);
+    expect(await listEmails(db.pool, cancelledFirst)).toMatchObject([{ kind: "cancellation", status: "sent" }]);
+    expect([mailsFor(confirmedFirst).length, mailsFor(cancelledFirst).length]).toEqual([1, 1]);
+  });
+});
+
 describe("a batch of mails at once", () => {
   /** Four orders' outcomes, interleaved as one batch would bring them, with a redelivered event and a copy with another eventId. */
   const interleaved = ([a, b, c, d]: string[]) => {

@@ -1,6 +1,8 @@
 /**
  * The email service's business: a receipt when an order is confirmed, a cancellation notice
- * (saying why) when it is cancelled, each at most once per order, and EmailSent for each.
+ * (saying why) when it is cancelled, each at most once per order, and EmailSent for each. An
+ * order has one outcome: a mail of the other kind than one it has contradicts it (a credential
+ * can leak), and is reported, not sent.
  *
  * SMTP has no idempotency key and does not take part in a database transaction, so "exactly
  * once" is not on offer: a mail can be accepted by the server and the process die before it
@@ -11,9 +13,10 @@
 import type { Pool } from "pg";
 import { Counter, Gauge } from "prom-client";
 import { newEvent, topics, type CancellationReason, type EmailKind, type EventOf } from "@shop/contracts";
-import { withTransaction, type Outbox, type TraceContext } from "@shop/messaging";
+import { reportContradiction, withTransaction, type Outbox, type TraceContext } from "@shop/messaging";
 import type { Logger } from "@shop/observability";
 import * as db from "./db";
+import { contradicted, oneOutcomePerOrder } from "./one-outcome";
 import { describeError, failureOf, sendError, type Mailer } from "./smtp";
 
 export type Kind = Exclude<EmailKind, "unknown">;
@@ -76,7 +79,8 @@ export interface EmailsDeps {
 export type SendOutcome = "sent" | "skipped" | "unconfirmed";
 
 const emailsTotal = new Counter({
-  name: "emails_total", help: "Mails by kind and outcome (sent, failed, unconfirmed: may or may not have gone, skipped: not sent again)",
+  name: "emails_total",
+  help: "Mails by kind and outcome (sent, failed, unconfirmed: may or may not have gone, skipped: not sent again, contradicting: the order has the other outcome)",
   labelNames: ["kind", "outcome"],
 });
 
@@ -93,18 +97,26 @@ export function watchUnconfirmed(pool: Pool): Gauge {
 /** A mail to send, and what caused it: its EmailSent's causation and trace. */
 export interface MailToSend {
   mail: Mail;
-  causedBy: { eventId: string };
+  causedBy: { eventId: string; eventType: string };
   traceContext?: TraceContext;
+}
+
+function reportContradicting({ logger }: EmailsDeps, { mail, causedBy }: MailToSend): void {
+  reportContradiction(logger, { event: { ...causedBy, orderId: mail.orderId }, contradicts: contradicted[mail.kind] });
+  emailsTotal.inc({ kind: mail.kind, outcome: "contradicting" });
 }
 
 /**
  * Sends a batch's mails, each unless one of its kind went (or may have gone) to its order
  * before. Called inside the inbox transaction, but writes with its own: a claim that committed
  * only with the inbox would roll back with it, and the mail, already sent, would be sent again
- * (at least once). Three steps, with a fixed number of statements whatever the batch's size:
+ * (at least once). A check in memory, then three steps, with a fixed number of statements
+ * whatever the batch's size:
+ *   0. one outcome per order: a mail that contradicts its order's other mail is reported, not sent;
  *   1. claim: insert the rows as 'sending' (or take them back from 'failed'), one statement
- *      committed at once; no claim, no mail (a mail claimed before is skipped; the log says why,
- *      with one more statement when there is one);
+ *      committed at once; no claim, no mail (a mail claimed before is skipped, and so is one
+ *      whose order has a mail of the other kind; the log says why, with one more statement
+ *      when there is one);
  *   2. send over SMTP, one mail after the other, outside any transaction (sendInTurn);
  *   3. record, in one transaction: every result with one statement ('sent', or 'failed' for the
  *      mails certainly not sent) and one EmailSent per sent mail with one outbox.addMany.
@@ -114,7 +126,9 @@ export interface MailToSend {
  * or a broken session, between 1 and 3 leaves 'sending': never resent, shown by GET /emails.
  * Returns each mail's outcome, in the order given.
  */
-export async function sendMails(deps: EmailsDeps, toSend: readonly MailToSend[]): Promise<SendOutcome[]> {
+export async function sendMails(deps: EmailsDeps, batch: readonly MailToSend[]): Promise<SendOutcome[]> {
+  const { mails: toSend, contradicting } = oneOutcomePerOrder(batch);
+  for (const item of contradicting) reportContradicting(deps, item);
   const mails = toSend.map(({ mail }) => ({ ...mail, messageId: messageIdOf(mail, deps.mailer.domain) }));
   const claimed = await db.claimAll(deps.pool, mails);
   // Ours to send: a claimed mail, the first time the batch names it (an event and its copy with
@@ -136,11 +150,15 @@ export async function sendMails(deps: EmailsDeps, toSend: readonly MailToSend[])
       }));
     });
   }
-  await logSkipped(deps, mails.filter((_mail, index) => !ours[index])); // after the record: a copy's status is its original's
+  await logSkipped(deps, toSend.filter((_item, index) => !ours[index])); // after the record: a copy's status is its original's
 
   const failure = attempts.find((attempt) => attempt.outcome === "failed");
   if (failure) throw failure.error;
-  return attempts.map(({ outcome }) => (outcome === "sent" || outcome === "unconfirmed" ? outcome : "skipped"));
+  const outcomes = new Map(toSend.map((item, index) => [item, attempts[index]!.outcome]));
+  return batch.map((item) => {
+    const outcome = outcomes.get(item) ?? "skipped"; // a contradicting mail is skipped
+    return outcome === "sent" || outcome === "unconfirmed" ? outcome : "skipped";
+  });
 }
 
 /**
@@ -212,16 +230,24 @@ export function resultsOf(mails: readonly { orderId: string; kind: Kind }[], att
 
 const claimKey = ({ orderId, kind }: { orderId: string; kind: Kind }) => `${orderId}/${kind}`;
 
-/** Says why the mails not claimed are not sent: sent before, or claimed before with an unknown outcome. */
-async function logSkipped({ pool, logger }: EmailsDeps, mails: readonly (Mail & { messageId: string })[]): Promise<void> {
-  if (mails.length === 0) return;
-  const statuses = await db.statusesOf(pool, mails);
-  for (const mail of mails) {
-    const fields = { orderId: mail.orderId, kind: mail.kind, messageId: mail.messageId };
-    const status = statuses.get(claimKey(mail));
-    if (status === "sent") logger.info(fields, "mail sent before; not sending it again");
-    else logger.warn({ ...fields, status }, "mail claimed before, outcome unknown; not sending it again (at most once)");
-    emailsTotal.inc({ kind: mail.kind, outcome: "skipped" });
+/**
+ * Says why the mails not claimed are not sent: sent before, claimed before with an unknown
+ * outcome, or (no row of their own) their order has a mail of the other kind: a contradiction.
+ */
+async function logSkipped(deps: EmailsDeps, skipped: readonly MailToSend[]): Promise<void> {
+  if (skipped.length === 0) return;
+  const statuses = await db.statusesOf(deps.pool, skipped.map(({ mail }) => mail));
+  for (const item of skipped) {
+    const { orderId, kind } = item.mail;
+    const fields = { orderId, kind, messageId: messageIdOf(item.mail, deps.mailer.domain) };
+    const status = statuses.get(claimKey(item.mail));
+    if (status === undefined) {
+      reportContradicting(deps, item);
+      continue;
+    }
+    if (status === "sent") deps.logger.info(fields, "mail sent before; not sending it again");
+    else deps.logger.warn({ ...fields, status }, "mail claimed before, outcome unknown; not sending it again (at most once)");
+    emailsTotal.inc({ kind, outcome: "skipped" });
   }
 }
 

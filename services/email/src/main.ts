@@ -1,13 +1,14 @@
 // The email service: sends the receipt when an order is confirmed and a cancellation notice when
 // it is cancelled, at most once per order, over SMTP.
 // Reading order: main.ts (wiring) → events.ts (what each event does) → emails.ts (the mails and
-// the at-most-once protocol) → smtp.ts (sending, and what a failure means) → db.ts (SQL) →
+// the at-most-once protocol) → one-outcome.ts (a receipt or a cancellation notice, never both) →
+// smtp.ts (sending, and what a failure means) → db.ts (SQL) →
 // migrations/ → http.ts (API).
 import { telemetry } from "./telemetry"; // first: with an exporter set, it instruments http and pg as they load
 import path from "node:path";
 import { Pool } from "pg";
 import { createLogger, exitOnStartupError, onShutdown, startMetrics } from "@shop/observability";
-import { allTopics, registerSchemas } from "@shop/contracts";
+import { allTopics, registerSchemas, topicOwners } from "@shop/contracts";
 import { consume, createOutbox, ensureTopics, kafkaReachable, messagingMigrations, migrate, migrationsIn, schemaRegistryCodec, startRelay } from "@shop/messaging";
 import { loadConfig } from "./config";
 import { watchUnconfirmed } from "./emails";
@@ -31,7 +32,7 @@ async function main(): Promise<void> {
   watchUnconfirmed(pool);
 
   const consumer = await consume({
-    kafka, pool, codec, logger, groupId: "email", topics: consumedTopics, fromBeginning: true,
+    kafka, pool, codec, logger, groupId: "email", topics: consumedTopics, topicOwners, fromBeginning: true,
     handleBatch: eventHandler({ pool, outbox, mailer, logger }),
   });
 

@@ -32,8 +32,8 @@ export async function stockOf(db: ClientBase | Pool, sku: string): Promise<Stock
   return rows[0];
 }
 
-/** A reservation: the units of one SKU an order holds, sold, or gave back. */
-export interface ReservationRow { orderId: string; sku: string; quantity: number; status: "reserved" | "released" | "committed" }
+/** A reservation: the units of one SKU an order holds, sold, or gave back; and whether the order was confirmed (OrderConfirmed). */
+export interface ReservationRow { orderId: string; sku: string; quantity: number; status: "reserved" | "released" | "committed"; orderConfirmed: boolean }
 
 /**
  * Serialises the handlers of these orders until the transaction ends. An order's events come
@@ -55,7 +55,8 @@ export async function lockOrders(db: ClientBase, orderIds: readonly string[]): P
 /** Every reservation of these orders, in any status. */
 export async function reservationsOf(db: ClientBase, orderIds: readonly string[]): Promise<ReservationRow[]> {
   const { rows } = await db.query<ReservationRow>(
-    `SELECT order_id AS "orderId", sku, quantity, status FROM reservations WHERE order_id = ANY($1::uuid[])`, [orderIds]);
+    `SELECT order_id AS "orderId", sku, quantity, status, order_confirmed AS "orderConfirmed" FROM reservations WHERE order_id = ANY($1::uuid[])`,
+    [orderIds]);
   return rows;
 }
 
@@ -92,19 +93,20 @@ export async function saveStock(db: ClientBase, products: readonly StockRow[]): 
 export async function insertReservations(db: ClientBase, reservations: readonly ReservationRow[]): Promise<void> {
   if (reservations.length === 0) return;
   await db.query(
-    `INSERT INTO reservations (order_id, sku, quantity, status)
-     SELECT * FROM unnest($1::uuid[], $2::text[], $3::integer[], $4::text[])`,
-    [reservations.map((r) => r.orderId), reservations.map((r) => r.sku), reservations.map((r) => r.quantity), reservations.map((r) => r.status)]);
+    `INSERT INTO reservations (order_id, sku, quantity, status, order_confirmed)
+     SELECT * FROM unnest($1::uuid[], $2::text[], $3::integer[], $4::text[], $5::boolean[])`,
+    [reservations.map((r) => r.orderId), reservations.map((r) => r.sku), reservations.map((r) => r.quantity), reservations.map((r) => r.status),
+      reservations.map((r) => r.orderConfirmed)]);
 }
 
-/** Writes the reservations' new status (released or committed): one statement for any number. */
+/** Writes the reservations' new status (released or committed) and confirmation: one statement for any number. */
 export async function updateReservations(db: ClientBase, reservations: readonly ReservationRow[]): Promise<void> {
   if (reservations.length === 0) return;
   await db.query(
-    `UPDATE reservations SET status = changed.status, updated_at = now()
-       FROM unnest($1::uuid[], $2::text[], $3::text[]) AS changed (order_id, sku, status)
+    `UPDATE reservations SET status = changed.status, order_confirmed = changed.order_confirmed, updated_at = now()
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::boolean[]) AS changed (order_id, sku, status, order_confirmed)
       WHERE reservations.order_id = changed.order_id AND reservations.sku = changed.sku`,
-    [reservations.map((r) => r.orderId), reservations.map((r) => r.sku), reservations.map((r) => r.status)]);
+    [reservations.map((r) => r.orderId), reservations.map((r) => r.sku), reservations.map((r) => r.status), reservations.map((r) => r.orderConfirmed)]);
 }
 
 export async function rememberReleases(db: ClientBase, releases: readonly { orderId: string; releasedBy: string }[]): Promise<void> {

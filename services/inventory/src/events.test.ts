@@ -62,6 +62,8 @@ describe("a batch of events at once", () => {
   }, producer);
   const scheduled = (orderId: string) => newEvent("ShipmentScheduled", { orderId, shipmentId: "s-1", carrier: null }, { producer: "warehouse" });
   const cancelledFor = (orderId: string, reason: "timeout" | "out_of_stock") => newEvent("OrderCancelled", { orderId, reason, customerEmail: "ada@example.com" }, producer);
+  const confirmedFor = (orderId: string, quantity: number) =>
+    newEvent("OrderConfirmed", { orderId, customerEmail: "ada@example.com", items: [{ sku: "A", quantity, unitPrice: 100 }], total: 100 * quantity }, producer);
   const newProduct = async (available: number) => {
     const sku = `SKU-${randomUUID()}`;
     await db.pool.query("INSERT INTO products (sku, name, price, available) VALUES ($1, 'Cup', 300, $2)", [sku, available]);
@@ -77,7 +79,8 @@ describe("a batch of events at once", () => {
    * Five orders on one product of 5 units, their events interleaved: `earlier` reserved before
    * the batch and sold in it; `sold` placed and sold, its OrderPlaced redelivered; `released`
    * placed and released, its PaymentFailed redelivered; `short` failing (1 left) then cancelled;
-   * `late` cancelled before its OrderPlaced; `after` getting the units `released` gave back.
+   * `late` cancelled before its OrderPlaced; `after` getting the units `released` gave back;
+   * `earlier` confirmed, then cancelled by a forged OrderCancelled that must take nothing back.
    */
   async function scenario() {
     const sku = await newProduct(5);
@@ -88,6 +91,7 @@ describe("a batch of events at once", () => {
     const batch: ShopEvent[] = [
       placedSold, order(released, sku, 1), scheduled(earlier), order(short, sku, 2), scheduled(sold), paymentFailed,
       placedSold, cancelledFor(late, "timeout"), paymentFailed, order(late, sku, 1), cancelledFor(short, "out_of_stock"), order(after, sku, 1),
+      confirmedFor(earlier, 1), cancelledFor(earlier, "timeout"),
     ];
     return { sku, orders: { earlier, sold, released, short, late, after }, batch };
   }
@@ -129,6 +133,17 @@ describe("a batch of events at once", () => {
     expect(await stockOf(sku)).toEqual({ available: 3, reserved: 0, sold: 0 });
     const { rows } = await db.pool.query("SELECT status FROM reservations WHERE order_id = $1", [orderId]);
     expect(rows).toEqual([{ status: "released" }]);
+  });
+
+  test("when an OrderCancelled arrives after OrderConfirmed, in the same batch or a later one, then the sale stays and nothing is released", async () => {
+    const sku = await newProduct(4);
+    const [sameBatch, laterBatch] = [randomUUID(), randomUUID()];
+    await deliverBatch([order(sameBatch, sku, 1), order(laterBatch, sku, 2), scheduled(sameBatch), scheduled(laterBatch), confirmedFor(laterBatch, 2)]);
+    await deliverBatch([confirmedFor(sameBatch, 1), cancelledFor(sameBatch, "timeout"), cancelledFor(laterBatch, "timeout")]);
+
+    expect(await eventsFor(sameBatch)).toEqual(["StockReserved", "StockCommitted"]);
+    expect(await eventsFor(laterBatch)).toEqual(["StockReserved", "StockCommitted"]);
+    expect(await stockOf(sku)).toEqual({ available: 1, reserved: 0, sold: 3 });
   });
 
   test("when the same batch releases an order and then places another for the units it gave back, then the second order gets them", async () => {

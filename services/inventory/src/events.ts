@@ -1,8 +1,9 @@
 /**
  * What the inventory service does with the events it consumes, a batch at a time: each event
  * becomes a request (reserve, release, cancel, commit) and the batch's requests are carried out
- * together (stock.ts), with a fixed number of statements. Events not listed here
- * (OrderConfirmed, PaymentCaptured, PaymentRefunded) need nothing from inventory.
+ * together (stock.ts), with a fixed number of statements. OrderConfirmed is remembered on the
+ * order's reservations: an OrderCancelled after it contradicts the order and takes nothing back.
+ * Events not listed here (PaymentCaptured, PaymentRefunded) need nothing from inventory.
  */
 import type { ShopEvent } from "@shop/contracts";
 import type { BatchHandler, ReceivedEvent } from "@shop/messaging";
@@ -19,6 +20,7 @@ function requestOf({ event, traceContext }: ReceivedEvent<ShopEvent>): StockRequ
     case "ShipmentFailed": return { action: "release", event, traceContext };
     case "OrderCancelled": return { action: "cancel", event, traceContext };
     case "ShipmentScheduled": return { action: "commit", event, traceContext };
+    case "OrderConfirmed": return { action: "confirm", event, traceContext };
     default: return undefined;
   }
 }

@@ -6,7 +6,7 @@ import { telemetry } from "./telemetry"; // first: with an exporter set, it inst
 import path from "node:path";
 import { Pool } from "pg";
 import { createLogger, exitOnStartupError, onShutdown, startMetrics } from "@shop/observability";
-import { allTopics, registerSchemas } from "@shop/contracts";
+import { allTopics, registerSchemas, topicOwners } from "@shop/contracts";
 import { consume, createOutbox, ensureTopics, kafkaReachable, messagingMigrations, migrate, migrationsIn, schemaRegistryCodec, startRelay } from "@shop/messaging";
 import { loadConfig } from "./config";
 import { consumedTopics, eventHandler } from "./events";
@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   if (listed > 0) logger.info({ products: listed, file: config.CATALOG_FILE }, "catalogue seeded and listed");
 
   const consumer = await consume({
-    kafka, pool, codec, logger, groupId: "inventory", topics: consumedTopics, fromBeginning: true, handleBatch: eventHandler({ outbox, logger }),
+    kafka, pool, codec, logger, groupId: "inventory", topics: consumedTopics, topicOwners, fromBeginning: true, handleBatch: eventHandler({ outbox, logger }),
   });
 
   const app = buildHttp({

@@ -17,14 +17,14 @@ test("when an order's second line is short, then none of its lines is taken and 
   expect(book.reserve(placed("o-2", ["A", 2]))).toMatchObject({ eventType: "StockReserved", items: [{ sku: "A", quantity: 2 }] });
   expect(book.changes()).toEqual({
     products: [product("A", 0, 2)],
-    newReservations: [{ orderId: "o-2", sku: "A", quantity: 2, status: "reserved" }],
+    newReservations: [{ orderId: "o-2", sku: "A", quantity: 2, status: "reserved", orderConfirmed: false }],
     movedReservations: [],
     newReleases: [],
   });
 });
 
 test("when a loaded reservation is committed and a new one released, then changes() moves the first and inserts the second as released", () => {
-  const loaded: ReservationRow = { orderId: "o-1", sku: "A", quantity: 1, status: "reserved" };
+  const loaded: ReservationRow = { orderId: "o-1", sku: "A", quantity: 1, status: "reserved", orderConfirmed: false };
   const book = new StockBook([product("A", 4, 1)], [loaded], [], logger);
 
   expect(book.commit(fact("ShipmentScheduled", "o-1"))).toMatchObject({ eventType: "StockCommitted" });
@@ -34,7 +34,7 @@ test("when a loaded reservation is committed and a new one released, then change
 
   expect(book.changes()).toEqual({
     products: [{ ...product("A", 4, 0), sold: 1 }],
-    newReservations: [{ orderId: "o-2", sku: "A", quantity: 3, status: "released" }],
+    newReservations: [{ orderId: "o-2", sku: "A", quantity: 3, status: "released", orderConfirmed: false }],
     movedReservations: [{ ...loaded, status: "committed" }],
     newReleases: [],
   });
@@ -47,4 +47,25 @@ test("when a release finds nothing, then it is remembered once and a later Order
   expect(book.cancel(fact("OrderCancelled", "o-1"))).toEqual([]);
   expect(book.reserve(placed("o-1", ["A", 1]))).toBeUndefined();
   expect(book.changes()).toEqual({ products: [], newReservations: [], movedReservations: [], newReleases: [{ orderId: "o-1", releasedBy: "OrderCancelled" }] });
+});
+
+test("when an OrderCancelled arrives after OrderConfirmed, then the sale stays, nothing is released, and the cancellation is logged as a contradiction", () => {
+  const lines: string[] = [];
+  const recording = createLogger("inventory", "warn", { write: (line: string) => void lines.push(line) });
+  const sold: ReservationRow = { orderId: "o-1", sku: "A", quantity: 2, status: "committed", orderConfirmed: false };
+  const book = new StockBook([{ ...product("A", 3), sold: 2 }], [sold], [], recording);
+  const forged = fact("OrderCancelled", "o-1");
+
+  book.confirm(fact("OrderConfirmed", "o-1"));
+  expect(book.cancel(forged)).toEqual([]);
+  expect(book.changes()).toEqual({ products: [], newReservations: [], movedReservations: [{ ...sold, orderConfirmed: true }], newReleases: [] });
+  expect(lines.map((line) => JSON.parse(line))).toEqual([expect.objectContaining({
+    level: "warn", orderId: "o-1", eventType: "OrderCancelled", eventId: forged.eventId, contradicts: "the order was confirmed",
+  })]);
+});
+
+test("when an order is cancelled before any confirmation, then the sale is taken back as before (the saga's own timeout)", () => {
+  const sold: ReservationRow = { orderId: "o-1", sku: "A", quantity: 2, status: "committed", orderConfirmed: false };
+  const book = new StockBook([{ ...product("A", 3), sold: 2 }], [sold], [], logger);
+  expect(book.cancel(fact("OrderCancelled", "o-1"))).toMatchObject([{ eventType: "StockReleased", items: [{ sku: "A", quantity: 2 }] }]);
 });

@@ -1,11 +1,12 @@
 /**
  * One batch's view of the stock, in memory: the products and the reservations of the batch's
- * orders as they were loaded (and locked) from the database. reserve, release, cancel and commit
- * change this view, event by event, exactly as the rules say, and return the events to publish;
+ * orders as they were loaded (and locked) from the database. reserve, release, cancel, commit and
+ * confirm change this view, event by event, exactly as the rules say, and return the events to publish;
  * changes() then lists what to write back. No I/O here: stock.ts loads, decides with a
  * StockBook, and saves, with a fixed number of statements per batch.
  */
 import { newEvent, type EventOf, type OrderLine, type StockLine } from "@shop/contracts";
+import { reportContradiction } from "@shop/messaging";
 import type { Logger } from "@shop/observability";
 import type { ReservationRow, StockRow } from "./db";
 
@@ -59,7 +60,7 @@ export class StockBook {
     }
     for (const { sku, quantity } of lines) {
       this.move(sku, quantity, "available", "reserved");
-      this.reservationsOf(orderId).set(sku, { orderId, sku, quantity, status: "reserved" });
+      this.reservationsOf(orderId).set(sku, { orderId, sku, quantity, status: "reserved", orderConfirmed: false });
     }
     return newEvent("StockReserved", { orderId, items: lines }, context);
   }
@@ -89,8 +90,14 @@ export class StockBook {
    * units go back (release), and so do units already sold to it: a saga deadline can pass while
    * ShipmentScheduled is on its way, and a cancelled order must end with nothing sold, as it ends
    * with nothing charged (payment refunds) and nothing shipped (warehouse cancels the shipment).
+   * But a confirmed order is final: an OrderCancelled after OrderConfirmed contradicts it (a
+   * credential can leak), and is reported instead of taking anything back.
    */
   cancel(cancelled: Cause): Released[] {
+    if (this.confirmed(cancelled.orderId)) {
+      reportContradiction(this.logger, { event: cancelled, contradicts: "the order was confirmed" });
+      return [];
+    }
     const released = this.release(cancelled);
     const items = this.moveReservations(cancelled.orderId, "committed", "released");
     if (items.length === 0) return released ? [released] : [];
@@ -112,6 +119,16 @@ export class StockBook {
     return newEvent("StockCommitted", { orderId, items }, { producer: "inventory", causedBy: scheduled });
   }
 
+  /** OrderConfirmed: the order is final; its reservations remember it, so that no later OrderCancelled takes the sale back. */
+  confirm(confirmed: Cause): void {
+    const reservations = [...(this.reservations.get(confirmed.orderId)?.values() ?? [])];
+    if (reservations.length === 0) this.logger.warn({ orderId: confirmed.orderId }, "order confirmed but nothing reserved for it");
+    for (const reservation of reservations) {
+      reservation.orderConfirmed = true;
+      if (this.loaded.has(key(reservation))) this.moved.add(key(reservation));
+    }
+  }
+
   /** What to write back: changed stock counts, new and moved reservations, releases to remember. */
   changes() {
     const reservations = [...this.reservations.values()].flatMap((bySku) => [...bySku.values()]);
@@ -121,6 +138,10 @@ export class StockBook {
       movedReservations: reservations.filter((reservation) => this.moved.has(key(reservation))),
       newReleases: this.newReleases,
     };
+  }
+
+  private confirmed(orderId: string): boolean {
+    return [...(this.reservations.get(orderId)?.values() ?? [])].some((reservation) => reservation.orderConfirmed);
   }
 
   /** Whether the order has reservations (in any status) or was released before any. */

@@ -53,7 +53,7 @@ export interface StockDeps { outbox: Outbox; logger: Logger }
 /** What inventory is asked to do, and by which event (stock-book.ts has the rules for each). */
 export type StockRequest =
   | { action: "reserve"; event: Cause & { items: OrderLine[] }; traceContext?: TraceContext }
-  | { action: "release" | "cancel" | "commit"; event: Cause; traceContext?: TraceContext };
+  | { action: "release" | "cancel" | "commit" | "confirm"; event: Cause; traceContext?: TraceContext };
 
 /**
  * Carries out a batch of requests inside the caller's transaction (the inbox's), with at most
@@ -76,11 +76,7 @@ export async function handleStockRequests({ outbox, logger }: StockDeps, tx: Poo
 
   const outgoing: OutgoingEvent[] = [];
   for (const request of requests) {
-    const events = request.action === "reserve" ? [book.reserve(request.event)]
-      : request.action === "release" ? [book.release(request.event)]
-      : request.action === "cancel" ? book.cancel(request.event)
-      : [book.commit(request.event)];
-    for (const event of events) {
+    for (const event of decide(book, request)) {
       if (event) outgoing.push({ event, topic: topics.inventory, key: request.event.orderId, traceContext: request.traceContext });
     }
   }
@@ -91,6 +87,17 @@ export async function handleStockRequests({ outbox, logger }: StockDeps, tx: Poo
   await db.updateReservations(tx, changes.movedReservations);
   await db.rememberReleases(tx, changes.newReleases);
   await outbox.addMany(tx, outgoing);
+}
+
+/** One request, in memory: the StockBook rule it calls for, and the events to publish. */
+function decide(book: StockBook, request: StockRequest) {
+  switch (request.action) {
+    case "reserve": return [book.reserve(request.event)];
+    case "release": return [book.release(request.event)];
+    case "cancel": return book.cancel(request.event);
+    case "commit": return [book.commit(request.event)];
+    case "confirm": book.confirm(request.event); return [];
+  }
 }
 
 /** One request on its own (a batch of one): for tests and tools. */

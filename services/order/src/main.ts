@@ -6,7 +6,7 @@ import { telemetry } from "./telemetry"; // first: with an exporter set, it inst
 import path from "node:path";
 import { Pool } from "pg";
 import { createLogger, exitOnStartupError, onShutdown, startMetrics } from "@shop/observability";
-import { allTopics, registerSchemas } from "@shop/contracts";
+import { allTopics, registerSchemas, topicOwners } from "@shop/contracts";
 import { consume, createOutbox, ensureTopics, kafkaReachable, messagingMigrations, migrate, migrationsIn, schemaRegistryCodec, startRelay } from "@shop/messaging";
 import { loadConfig } from "./config";
 import { consumedTopics, eventHandler } from "./events";
@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   const orders: OrdersDeps = { pool, outbox, sagaTimeoutMs: config.SAGA_TIMEOUT_MS };
 
   const consumer = await consume({
-    kafka, pool, codec, logger, groupId: "order", topics: consumedTopics, fromBeginning: true, handleBatch: eventHandler(outbox),
+    kafka, pool, codec, logger, groupId: "order", topics: consumedTopics, topicOwners, fromBeginning: true, handleBatch: eventHandler({ outbox, logger }),
   });
   // Load shedding: POST /orders refuses new orders while a new order would wait MAX_SAGA_WAIT_MS
   // for the sagas ahead of it, or MAX_SAGAS_IN_FLIGHT sagas are in flight.

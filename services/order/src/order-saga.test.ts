@@ -1,4 +1,4 @@
-import { isFinal, nextStatus, type OrderStatus, type SagaFact } from "./order-saga";
+import { contradiction, isFinal, nextStatus, type OrderStatus, type SagaFact } from "./order-saga";
 
 describe("the order saga", () => {
   test.each<[OrderStatus, SagaFact, OrderStatus, string | undefined]>([
@@ -43,5 +43,20 @@ describe("the order saga", () => {
   test.each<OrderStatus>(["CONFIRMED", "CANCELLED"])("when the order is %s, then no fact changes it", (status) => {
     expect(isFinal(status)).toBe(true);
     for (const fact of facts) expect(nextStatus(status, fact)).toBeUndefined();
+  });
+});
+
+describe("facts that contradict the order", () => {
+  test("when a capture is exactly the order total, then it contradicts nothing", () => {
+    expect(contradiction(12_900, "PaymentCaptured", 12_900)).toBeUndefined();
+  });
+
+  test.each([[1], [12_899], [12_901], [undefined]])("when a capture of %s cents arrives for a total of 12900, then it contradicts the order", (amount) => {
+    expect(contradiction(12_900, "PaymentCaptured", amount)).toBe(`captured ${amount} cents, the order total is 12900`);
+  });
+
+  test("when any other fact arrives, then no amount is asked of it", () => {
+    const others: SagaFact[] = ["StockReserved", "StockReservationFailed", "PaymentFailed", "ShipmentScheduled", "ShipmentFailed", "DeadlinePassed"];
+    for (const fact of others) expect(contradiction(12_900, fact, undefined)).toBeUndefined();
   });
 });

@@ -59,3 +59,14 @@ export function nextStatus(status: OrderStatus, fact: SagaFact): Transition | un
 }
 
 export const isFinal = (status: OrderStatus): boolean => status === "CONFIRMED" || status === "CANCELLED";
+
+/**
+ * Why a fact must not move the order, though the table allows it: it contradicts the order. A
+ * credential can leak (ARCHITECTURE §10), so a PaymentCaptured is believed only for the order's
+ * total; anything else is not acted on, and the real outcome (a PaymentFailed, a capture of the
+ * total, or the deadline) still ends the saga. Undefined: no contradiction.
+ */
+export function contradiction(total: number, fact: SagaFact, capturedAmount: number | undefined): string | undefined {
+  if (fact === "PaymentCaptured" && capturedAmount !== total) return `captured ${capturedAmount} cents, the order total is ${total}`;
+  return undefined;
+}

@@ -3,13 +3,13 @@
  * deadline. The outbox table is real; events are JSON-encoded here (the codec is not under test).
  */
 import type { PoolClient } from "pg";
-import { withTransaction } from "@shop/messaging";
+import { silentLogger, withTransaction } from "@shop/messaging";
 import { newEvent } from "@shop/contracts";
 import { statementsDuring, type FreshDatabase } from "@shop/testkit";
 import { eventHandler } from "./events";
 import { upsertProducts } from "./db";
 import { jsonOutbox, testDatabase } from "./testing";
-import { applyFact, cancelOverdue, getOrder, IdempotencyKeyReusedError, placeOrder, UnknownSkuError, type OrderRequest, type OrdersDeps } from "./orders";
+import { applyFact, applyFacts, cancelOverdue, getOrder, IdempotencyKeyReusedError, placeOrder, UnknownSkuError, type OrderRequest, type OrdersDeps } from "./orders";
 
 const outbox = jsonOutbox();
 let db: FreshDatabase;
@@ -36,8 +36,8 @@ async function outboxEvents(orderId: string): Promise<Record<string, unknown>[]>
   return rows.map((row) => JSON.parse(row.payload.toString()) as Record<string, unknown>);
 }
 
-const fact = (tx: PoolClient, name: Parameters<typeof applyFact>[2]["fact"], orderId: string, eventId = crypto.randomUUID()) =>
-  applyFact(tx, outbox, { fact: name, orderId, event: { eventId, eventType: name, occurredAt: now.toISOString(), producer: "test" } }, now);
+const fact = (tx: PoolClient, name: Parameters<typeof applyFact>[2]["fact"], orderId: string, eventId = crypto.randomUUID(), capturedAmount?: number) =>
+  applyFact(tx, outbox, { fact: name, orderId, capturedAmount, event: { eventId, eventType: name, occurredAt: now.toISOString(), producer: "test" } }, now);
 
 test("when an order is placed, then it is PENDING, priced from the catalogue, and OrderPlaced is in the outbox", async () => {
   const { orderId, status } = await placeOrder(deps, request());
@@ -96,7 +96,7 @@ test("when stock, payment and shipment facts arrive, then the order is CONFIRMED
   const shipped = crypto.randomUUID();
   await withTransaction(db.pool, async (tx) => {
     await fact(tx, "StockReserved", orderId);
-    await fact(tx, "PaymentCaptured", orderId);
+    await fact(tx, "PaymentCaptured", orderId, undefined, 3900);
     await fact(tx, "ShipmentScheduled", orderId, shipped);
     await fact(tx, "ShipmentScheduled", orderId, shipped); // redelivered
   });
@@ -117,6 +117,25 @@ test("when a payment fails, then the order is CANCELLED (payment_declined), and 
   expect(order).toMatchObject({ status: "CANCELLED", reason: "payment_declined" });
   const cancellations = (await outboxEvents(orderId)).filter((event) => event.eventType === "OrderCancelled");
   expect(cancellations).toEqual([expect.objectContaining({ reason: "payment_declined", customerEmail: "ada@example.com" })]);
+});
+
+test("when a capture of 1 cent arrives for an order of 3900, then it is not acted on (no PAID, no history) and the real PaymentFailed still cancels it", async () => {
+  const { orderId } = await placeOrder(deps, request());
+  const forged = newEvent("PaymentCaptured", { orderId, paymentId: "pay_forged", amount: 1 }, { producer: "payment" });
+  const received = [{ event: forged, traceContext: undefined, headers: {}, topic: "payments", partition: 0, offset: "0" }];
+  await withTransaction(db.pool, async (tx) => {
+    await fact(tx, "StockReserved", orderId);
+    const { statuses, contradictions } = await applyFacts(tx, outbox, [{ fact: "PaymentCaptured", orderId, capturedAmount: 1, event: forged }], now);
+    expect(statuses.get(orderId)).toBe("RESERVED");
+    expect(contradictions).toEqual([{ event: expect.objectContaining({ eventId: forged.eventId, eventType: "PaymentCaptured", orderId }), contradicts: "captured 1 cents, the order total is 3900" }]);
+    await eventHandler({ outbox, logger: silentLogger })(received, tx); // the same, through the handler: reported, not acted on
+  });
+  expect(await getOrder(db.pool, orderId)).toMatchObject({ status: "RESERVED" });
+  expect((await getOrder(db.pool, orderId))!.history.map((h) => h.eventType)).toEqual(["OrderPlaced", "StockReserved"]);
+
+  await withTransaction(db.pool, (tx) => fact(tx, "PaymentFailed", orderId));
+  expect(await getOrder(db.pool, orderId)).toMatchObject({ status: "CANCELLED", reason: "payment_declined" });
+  expect((await outboxEvents(orderId)).map((event) => event.eventType)).toEqual(["OrderPlaced", "OrderCancelled"]);
 });
 
 test("when an order is still in flight after SAGA_TIMEOUT_MS, then the deadline cancels it (timeout) once", async () => {
@@ -142,7 +161,7 @@ test("when an order is still in flight after SAGA_TIMEOUT_MS, then the deadline 
 test("when one batch holds several orders' facts, a redelivery, an unknown order and two listings of a product, then each order ends as one by one, in five statements", async () => {
   const confirmed = await placeOrder(deps, request());
   const cancelled = await placeOrder(deps, request());
-  const handle = eventHandler(outbox);
+  const handle = eventHandler({ outbox, logger: silentLogger });
   const by = (producer: "inventory" | "payment" | "warehouse") => ({ producer });
   const shipped = newEvent("ShipmentScheduled", { orderId: confirmed.orderId, shipmentId: "shp_1", carrier: "DHL" }, by("warehouse"));
   const batch = [

@@ -7,14 +7,14 @@
 import { randomUUID } from "node:crypto";
 import type { Pool, PoolClient } from "pg";
 import { newEvent, topics, type EventOf, type OrderLine, type ShippingAddress } from "@shop/contracts";
-import { withTransaction, type OutgoingEvent, type Outbox, type TraceContext } from "@shop/messaging";
+import { withTransaction, type Contradiction, type OutgoingEvent, type Outbox, type TraceContext } from "@shop/messaging";
 
 type OrderConfirmed = EventOf<"OrderConfirmed">;
 type OrderCancelled = EventOf<"OrderCancelled">;
 type OrderPlaced = EventOf<"OrderPlaced">;
 import { bodySha256 } from "./body-hash";
 import * as db from "./db";
-import { isFinal, nextStatus, type OrderStatus, type SagaFact } from "./order-saga";
+import { contradiction, nextStatus, type OrderStatus, type SagaFact } from "./order-saga";
 
 export interface OrderRequest {
   customerId: string;
@@ -150,6 +150,8 @@ function sameOrderAgain(existing: db.OrderRow, requestSha256: string): Placement
 export interface Fact {
   fact: SagaFact;
   orderId: string;
+  /** PaymentCaptured only: the amount charged, in cents (the order confirms only a capture of its total). */
+  capturedAmount?: number;
   /** The event that carries the fact; absent for the deadline. */
   event?: { eventId: string; eventType: string; occurredAt: string; producer: string };
   /** The trace context the events it causes continue (the consumer span's); default: the active one. */
@@ -164,18 +166,21 @@ export interface Fact {
  *              in the same batch see each other;
  *   3. save:   the history rows, the changed statuses, and one outbox.addMany.
  * A final status is announced with OrderConfirmed or OrderCancelled; a final order never changes
- * again, so each is sent once. A fact about an order that is not ours changes nothing.
- * Returns each known order's status afterwards.
+ * again, so each is sent once. A fact about an order that is not ours changes nothing, and so
+ * does a fact that contradicts its order (order-saga.ts, contradiction): those are returned for
+ * the caller to report. Returns each known order's status afterwards.
  */
-export async function applyFacts(tx: PoolClient, outbox: Outbox, facts: readonly Fact[], now = new Date()): Promise<Map<string, OrderStatus>> {
+export async function applyFacts(tx: PoolClient, outbox: Outbox, facts: readonly Fact[], now = new Date()): Promise<AppliedFacts> {
   const orders = await db.lockOrders(tx, facts.map((fact) => fact.orderId));
   const statusBefore = new Map([...orders].map(([id, order]) => [id, order.status]));
   const history: db.HistoryEntry[] = [];
   const outgoing: OutgoingEvent[] = [];
+  const contradictions: Contradiction[] = [];
   for (const fact of facts) {
     const order = orders.get(fact.orderId);
     if (!order) continue; // not one of ours
     const decision = decideFact(order, fact, now);
+    if (decision.contradiction) contradictions.push(decision.contradiction);
     orders.set(order.id, decision.order);
     history.push(...decision.history);
     if (decision.event) outgoing.push({ event: decision.event, topic: topics.orders, key: order.id, traceContext: fact.traceContext });
@@ -183,11 +188,25 @@ export async function applyFacts(tx: PoolClient, outbox: Outbox, facts: readonly
   await db.addHistory(tx, history);
   await db.updateStatuses(tx, [...orders.values()].filter((order) => order.status !== statusBefore.get(order.id)));
   await outbox.addMany(tx, outgoing);
-  return new Map([...orders].map(([id, order]) => [id, order.status]));
+  return { statuses: new Map([...orders].map(([id, order]) => [id, order.status])), contradictions };
 }
 
-/** One fact about an order, in memory: the order after it, the history rows it adds, and the event announcing a final status. */
-export function decideFact(order: db.OrderRow, { fact, event }: Fact, now: Date): { order: db.OrderRow; history: db.HistoryEntry[]; event?: OrderConfirmed | OrderCancelled } {
+/** What a batch of facts did: each known order's status afterwards, and the facts not acted on because they contradict their order. */
+export interface AppliedFacts {
+  statuses: Map<string, OrderStatus>;
+  contradictions: Contradiction[];
+}
+
+/**
+ * One fact about an order, in memory: the order after it, the history rows it adds, and the
+ * event announcing a final status. A fact that contradicts the order changes nothing and adds no
+ * history: it comes back as the contradiction.
+ */
+export function decideFact(order: db.OrderRow, { fact, event, orderId, capturedAmount }: Fact, now: Date): {
+  order: db.OrderRow; history: db.HistoryEntry[]; event?: OrderConfirmed | OrderCancelled; contradiction?: Contradiction;
+} {
+  const contradicts = event && contradiction(order.total, fact, capturedAmount);
+  if (contradicts) return { order, history: [], contradiction: { event: { ...event, orderId }, contradicts } };
   const history: db.HistoryEntry[] = event ? [historyEntry(order.id, event)] : [];
   const transition = nextStatus(order.status, fact);
   if (!transition) return { order, history };
@@ -211,7 +230,7 @@ function historyEntry(orderId: string, { eventId, eventType, occurredAt, produce
 
 /** One fact on its own (the same statements as a batch of one). Returns the order's status, or undefined when it is not ours. */
 export async function applyFact(tx: PoolClient, outbox: Outbox, fact: Fact, now = new Date()): Promise<OrderStatus | undefined> {
-  return (await applyFacts(tx, outbox, [fact], now)).get(fact.orderId);
+  return (await applyFacts(tx, outbox, [fact], now)).statuses.get(fact.orderId);
 }
 
 /** Cancels (reason timeout) the orders in flight past their deadline, a batch at a time; returns how many. */

@@ -11,13 +11,15 @@ export interface PaymentRow {
   paymentMethod: string | null;
   stockReserved: boolean;
   cancelled: boolean;
+  /** OrderConfirmed arrived: a later cancellation contradicts it. */
+  orderConfirmed: boolean;
   paymentId: string | null;
   reason: string | null;
   refundedAmount: number;
 }
 
 const columns = `order_id AS "orderId", status, amount::float8 AS amount, payment_method AS "paymentMethod",
-  stock_reserved AS "stockReserved", cancelled, payment_id AS "paymentId", reason, refunded_amount::float8 AS "refundedAmount"`;
+  stock_reserved AS "stockReserved", cancelled, order_confirmed AS "orderConfirmed", payment_id AS "paymentId", reason, refunded_amount::float8 AS "refundedAmount"`;
 
 /**
  * The payment rows of these orders, created empty by the first fact about an order, and locked
@@ -39,13 +41,13 @@ export async function savePayments(tx: ClientBase, payments: readonly PaymentRow
   const column = <K extends keyof PaymentRow>(key: K) => payments.map((payment) => payment[key]);
   await tx.query(
     `UPDATE payments SET status = changed.status, amount = changed.amount, payment_method = changed.payment_method,
-       stock_reserved = changed.stock_reserved, cancelled = changed.cancelled, payment_id = changed.payment_id, reason = changed.reason,
-       refunded_amount = changed.refunded_amount, updated_at = now()
-     FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::text[], $5::boolean[], $6::boolean[], $7::text[], $8::text[], $9::bigint[])
-       AS changed (order_id, status, amount, payment_method, stock_reserved, cancelled, payment_id, reason, refunded_amount)
+       stock_reserved = changed.stock_reserved, cancelled = changed.cancelled, order_confirmed = changed.order_confirmed,
+       payment_id = changed.payment_id, reason = changed.reason, refunded_amount = changed.refunded_amount, updated_at = now()
+     FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::text[], $5::boolean[], $6::boolean[], $7::boolean[], $8::text[], $9::text[], $10::bigint[])
+       AS changed (order_id, status, amount, payment_method, stock_reserved, cancelled, order_confirmed, payment_id, reason, refunded_amount)
      WHERE payments.order_id = changed.order_id`,
     [column("orderId"), column("status"), column("amount"), column("paymentMethod"), column("stockReserved"), column("cancelled"),
-      column("paymentId"), column("reason"), column("refundedAmount")]);
+      column("orderConfirmed"), column("paymentId"), column("reason"), column("refundedAmount")]);
 }
 
 export async function findPayment(db: ClientBase | Pool, orderId: string): Promise<PaymentRow | undefined> {

@@ -6,7 +6,7 @@ import { telemetry } from "./telemetry"; // first: with an exporter set, it inst
 import path from "node:path";
 import { Pool } from "pg";
 import { createLogger, exitOnStartupError, onShutdown, startMetrics } from "@shop/observability";
-import { allTopics, registerSchemas } from "@shop/contracts";
+import { allTopics, registerSchemas, topicOwners } from "@shop/contracts";
 import { consume, createOutbox, ensureTopics, kafkaReachable, messagingMigrations, migrate, migrationsIn, schemaRegistryCodec, startRelay } from "@shop/messaging";
 import { loadConfig } from "./config";
 import { consumedTopics, eventHandler } from "./events";
@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   const outbox = createOutbox({ codec, wakeRelay: () => relay.wake() }); // a commit that adds rows wakes the relay in-process
 
   const consumer = await consume({
-    kafka, pool, codec, logger, groupId: "payment", topics: consumedTopics, fromBeginning: true, handleBatch: eventHandler(outbox),
+    kafka, pool, codec, logger, groupId: "payment", topics: consumedTopics, topicOwners, fromBeginning: true, handleBatch: eventHandler({ outbox, logger }),
   });
 
   const app = buildHttp({

@@ -6,17 +6,17 @@
  */
 import { randomUUID } from "node:crypto";
 import { newEvent, type CancellationReason, type ShopEvent } from "@shop/contracts";
-import { withTransaction } from "@shop/messaging";
+import { silentLogger, withTransaction } from "@shop/messaging";
 import { statementsDuring } from "@shop/testkit";
 import { eventHandler } from "./events";
-import { getPayment, nextStep } from "./payments";
+import { applyFact, contradiction, getPayment, nextStep } from "./payments";
 import { testDatabase } from "./testing";
 
 let db: Awaited<ReturnType<typeof testDatabase>>;
 let handle: ReturnType<typeof eventHandler>;
 beforeAll(async () => {
   db = await testDatabase("payment");
-  handle = eventHandler(db.outbox);
+  handle = eventHandler({ outbox: db.outbox, logger: silentLogger });
 });
 afterAll(() => db.drop());
 
@@ -141,6 +141,46 @@ describe("cancelling and refunding", () => {
   });
 });
 
+describe("a cancellation after the order was confirmed (a forged event: a credential can leak)", () => {
+  const confirmed = (orderId: string) => newEvent("OrderConfirmed", {
+    orderId, customerEmail: "ada@example.com", items: [{ sku: "BOOK-1", quantity: 2, unitPrice: 1999 }], total: 3998,
+  }, { producer: "order" });
+
+  test("when OrderCancelled arrives after OrderConfirmed, then nothing is refunded and the payment stays captured", async () => {
+    const orderId = randomUUID();
+    await deliverBatch([placed(orderId), reserved(orderId), confirmed(orderId)]);
+    await deliver(cancelled(orderId, "timeout"));
+    await deliver(shipmentFailed(orderId));
+
+    expect(await types(orderId)).toEqual(["PaymentCaptured"]);
+    expect(await getPayment(db.pool, orderId)).toMatchObject({ status: "captured", capturedAmount: 3998, refundedAmount: 0 });
+  });
+
+  test("when the confirmation and the cancellation come in one batch, then the cancellation sees the confirmation and is logged as a contradiction", async () => {
+    const orderId = randomUUID();
+    const forged = cancelled(orderId, "timeout");
+    const warnings: object[] = [];
+    const recording = eventHandler({ outbox: db.outbox, logger: { ...silentLogger, warn: (fields) => void warnings.push(fields) } });
+    const batch = [placed(orderId), reserved(orderId), confirmed(orderId), forged];
+    await withTransaction(db.pool, (tx) => recording(batch.map((event, i) => ({ event, traceContext: undefined, headers: {}, topic: "test", partition: 0, offset: String(i) })), tx));
+
+    expect(await types(orderId)).toEqual(["PaymentCaptured"]);
+    expect(warnings).toEqual([{ orderId, eventType: "OrderCancelled", eventId: forged.eventId, contradicts: "the order was confirmed" }]);
+  });
+
+  test("when a cancellation meets a confirmed row, then applyFact leaves the row as it was and names the contradiction", () => {
+    const row = {
+      orderId: "o", status: "captured", amount: 100, paymentMethod: "tok_visa", stockReserved: true, cancelled: false, orderConfirmed: true,
+      paymentId: "p", reason: null, refundedAmount: 0,
+    } as const;
+    const forged = cancelled(randomUUID(), "timeout");
+    expect(applyFact(row, forged)).toEqual({ payment: row, contradicts: "the order was confirmed" });
+    expect(contradiction(row, shipmentFailed("o"))).toBe("the order was confirmed");
+    expect(contradiction({ ...row, orderConfirmed: false }, forged)).toBeUndefined(); // in flight: a cancellation is the saga's own
+    expect(contradiction(row, placed("o"))).toBeUndefined();
+  });
+});
+
 describe("a batch of facts at once", () => {
   test("when one batch holds several orders' facts, a redelivery and a cancellation among them, then each order ends as if its facts came one by one, in four statements", async () => {
     const [paid, declined, cancelledFirst, refunded] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
@@ -165,7 +205,10 @@ describe("a batch of facts at once", () => {
 });
 
 describe("the rules", () => {
-  const row = { orderId: "o", status: "pending", amount: 100, paymentMethod: "tok_visa", stockReserved: false, cancelled: false, paymentId: null, reason: null, refundedAmount: 0 } as const;
+  const row = {
+    orderId: "o", status: "pending", amount: 100, paymentMethod: "tok_visa", stockReserved: false, cancelled: false, orderConfirmed: false,
+    paymentId: null, reason: null, refundedAmount: 0,
+  } as const;
   test.each([
     [{}, undefined],
     [{ stockReserved: true }, "charge"],

@@ -1,6 +1,7 @@
 /**
  * The payment service's business: charge an order once its stock is reserved, refund it when
- * shipping fails or the order is cancelled, and never charge an order known to be cancelled.
+ * shipping fails or the order is cancelled, never charge an order known to be cancelled, and
+ * never refund an order known to be confirmed (a cancellation after it contradicts it).
  *
  * What payment needs arrives on three topics, consumed independently, so in any order: the
  * amount and card on OrderPlaced (orders), the go-ahead on StockReserved (inventory), the
@@ -12,14 +13,14 @@
  */
 import type { Pool, PoolClient } from "pg";
 import { newEvent, topics, type EventOf, type ShopEvent } from "@shop/contracts";
-import type { Outbox, OutgoingEvent, TraceContext } from "@shop/messaging";
+import type { Contradiction, Outbox, OutgoingEvent, TraceContext } from "@shop/messaging";
 import * as db from "./db";
 import { charge } from "./provider";
 
 export type PaymentStatus = "pending" | "captured" | "declined" | "refunded" | "cancelled";
 
 /** The events payment learns something from. */
-export type PaymentFact = EventOf<"OrderPlaced" | "StockReserved" | "OrderCancelled" | "ShipmentFailed">;
+export type PaymentFact = EventOf<"OrderPlaced" | "StockReserved" | "OrderCancelled" | "ShipmentFailed" | "OrderConfirmed">;
 
 export type Step = "charge" | "refund" | "cancel";
 
@@ -29,7 +30,18 @@ export function withFact(payment: db.PaymentRow, fact: PaymentFact): db.PaymentR
     case "OrderPlaced": return { ...payment, amount: fact.total, paymentMethod: fact.paymentMethod };
     case "StockReserved": return { ...payment, stockReserved: true };
     case "OrderCancelled": case "ShipmentFailed": return { ...payment, cancelled: true };
+    case "OrderConfirmed": return { ...payment, orderConfirmed: true };
   }
+}
+
+/**
+ * What a fact contradicts, if anything: a cancellation (OrderCancelled, ShipmentFailed) of an
+ * order payment knows is confirmed. Such a fact is not stored and changes nothing: a credential
+ * can leak, and a forged cancellation must not refund a fulfilled order.
+ */
+export function contradiction(payment: db.PaymentRow, fact: PaymentFact): string | undefined {
+  const cancels = fact.eventType === "OrderCancelled" || fact.eventType === "ShipmentFailed";
+  return cancels && payment.orderConfirmed ? "the order was confirmed" : undefined;
 }
 
 /** The rules, whatever order the facts came in. Read each line as "in this state, do this". */
@@ -53,23 +65,36 @@ export interface ReceivedFact {
  * lock every order's row), decide (per fact, in order, in memory: applyFact), save (every
  * changed row), and add every event to the outbox. Each step moves the status out of the state
  * that allows it, so it happens at most once per order, however often or in whatever order the
- * facts arrive. Returns each order's status afterwards.
+ * facts arrive. Returns each order's status afterwards, and the facts that contradicted their
+ * row (not acted on), for the caller to report.
  */
-export async function recordFacts(tx: PoolClient, outbox: Outbox, facts: readonly ReceivedFact[]): Promise<Map<string, PaymentStatus>> {
+export async function recordFacts(tx: PoolClient, outbox: Outbox, facts: readonly ReceivedFact[]): Promise<RecordedFacts> {
   const payments = await db.lockPayments(tx, facts.map(({ fact }) => fact.orderId));
   const outgoing: OutgoingEvent[] = [];
+  const contradictions: Contradiction[] = [];
   for (const { fact, traceContext } of facts) {
-    const { payment, event } = applyFact(payments.get(fact.orderId)!, fact);
+    const { payment, event, contradicts } = applyFact(payments.get(fact.orderId)!, fact);
     payments.set(fact.orderId, payment);
     if (event) outgoing.push({ event, topic: topics.payments, key: fact.orderId, traceContext });
+    if (contradicts) contradictions.push({ event: fact, contradicts });
   }
   await db.savePayments(tx, [...payments.values()]);
   await outbox.addMany(tx, outgoing);
-  return new Map([...payments].map(([orderId, payment]) => [orderId, payment.status]));
+  return { statuses: new Map([...payments].map(([orderId, payment]) => [orderId, payment.status])), contradictions };
 }
 
-/** One fact, decided in memory: the row with the fact stored and the step taken, and the event announcing the step, if any. */
-export function applyFact(before: db.PaymentRow, fact: PaymentFact): { payment: db.PaymentRow; event?: ShopEvent } {
+export interface RecordedFacts {
+  statuses: Map<string, PaymentStatus>;
+  contradictions: Contradiction[];
+}
+
+/**
+ * One fact, decided in memory: the row with the fact stored and the step taken, and the event
+ * announcing the step, if any; or the row unchanged and what the fact contradicts.
+ */
+export function applyFact(before: db.PaymentRow, fact: PaymentFact): { payment: db.PaymentRow; event?: ShopEvent; contradicts?: string } {
+  const contradicts = contradiction(before, fact);
+  if (contradicts) return { payment: before, contradicts };
   const { orderId } = fact;
   const payment = withFact(before, fact);
   const context = { producer: "payment" as const, causedBy: fact };

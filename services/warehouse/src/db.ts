@@ -9,15 +9,21 @@ export interface ShipmentRow {
   status: ShipmentStatus;
   /** Null until OrderPlaced arrived. */
   shippingAddress: ShippingAddress | null;
+  /** Cents, from OrderPlaced; null until it arrived. */
+  orderTotal: number | null;
   paid: boolean;
+  /** Cents, from PaymentCaptured; a parcel is booked only when it equals the order total. */
+  capturedAmount: number | null;
   cancelled: boolean;
+  /** OrderConfirmed arrived: a later OrderCancelled contradicts it. */
+  orderConfirmed: boolean;
   shipmentId: string | null;
   carrier: string | null;
   reason: string | null;
 }
 
-const columns = `order_id AS "orderId", status, shipping_address AS "shippingAddress", paid, cancelled,
-  shipment_id AS "shipmentId", carrier, reason`;
+const columns = `order_id AS "orderId", status, shipping_address AS "shippingAddress", order_total::float8 AS "orderTotal", paid,
+  captured_amount::float8 AS "capturedAmount", cancelled, order_confirmed AS "orderConfirmed", shipment_id AS "shipmentId", carrier, reason`;
 
 /**
  * The shipment rows of these orders, created empty by the first fact about an order, and locked
@@ -38,14 +44,15 @@ export async function saveShipments(tx: ClientBase, shipments: readonly Shipment
   if (shipments.length === 0) return;
   const column = <K extends keyof ShipmentRow>(key: K) => shipments.map((shipment) => shipment[key]);
   await tx.query(
-    `UPDATE shipments SET status = changed.status, shipping_address = changed.shipping_address, paid = changed.paid,
-       cancelled = changed.cancelled, shipment_id = changed.shipment_id, carrier = changed.carrier, reason = changed.reason,
-       updated_at = now()
-     FROM unnest($1::uuid[], $2::text[], $3::jsonb[], $4::boolean[], $5::boolean[], $6::text[], $7::text[], $8::text[])
-       AS changed (order_id, status, shipping_address, paid, cancelled, shipment_id, carrier, reason)
+    `UPDATE shipments SET status = changed.status, shipping_address = changed.shipping_address, order_total = changed.order_total,
+       paid = changed.paid, captured_amount = changed.captured_amount, cancelled = changed.cancelled, order_confirmed = changed.order_confirmed,
+       shipment_id = changed.shipment_id, carrier = changed.carrier, reason = changed.reason, updated_at = now()
+     FROM unnest($1::uuid[], $2::text[], $3::jsonb[], $4::bigint[], $5::boolean[], $6::bigint[], $7::boolean[], $8::boolean[],
+       $9::text[], $10::text[], $11::text[])
+       AS changed (order_id, status, shipping_address, order_total, paid, captured_amount, cancelled, order_confirmed, shipment_id, carrier, reason)
      WHERE shipments.order_id = changed.order_id`,
-    [column("orderId"), column("status"), shipments.map((s) => s.shippingAddress && JSON.stringify(s.shippingAddress)), column("paid"),
-      column("cancelled"), column("shipmentId"), column("carrier"), column("reason")]);
+    [column("orderId"), column("status"), shipments.map((s) => s.shippingAddress && JSON.stringify(s.shippingAddress)), column("orderTotal"),
+      column("paid"), column("capturedAmount"), column("cancelled"), column("orderConfirmed"), column("shipmentId"), column("carrier"), column("reason")]);
 }
 
 export async function findShipment(db: ClientBase | Pool, orderId: string): Promise<ShipmentRow | undefined> {

@@ -1,11 +1,12 @@
 /**
  * What the warehouse does with the events it consumes: store each as a fact about its order
  * and act when the order's shipment has all it needs (shipments.ts). A batch of events is
- * handled at once, with a fixed number of statements. Events not listed here need nothing from
- * the warehouse.
+ * handled at once, with a fixed number of statements. A fact that contradicts what the warehouse
+ * knows (a capture that is not the total, a cancellation of a confirmed order) is reported, not
+ * acted on. Events not listed here need nothing from the warehouse.
  */
 import { topics, type EventType, type ShopEvent } from "@shop/contracts";
-import type { BatchHandler, Outbox } from "@shop/messaging";
+import { reportContradiction, type BatchHandler, type Logger, type Outbox } from "@shop/messaging";
 import { recordFacts, type ShipmentFact } from "./shipments";
 
 /** The topics the warehouse consumes: order details and cancellations, captured payments. */
@@ -13,16 +14,19 @@ export const consumedTopics = [topics.orders, topics.payments];
 
 /** The events the warehouse learns from. */
 const shipmentFacts = new Set<EventType>([
-  "OrderPlaced", // the address
-  "PaymentCaptured", // the go-ahead: ship
-  "OrderCancelled", // never ship
+  "OrderPlaced", // the address and the total
+  "PaymentCaptured", // the go-ahead: ship, if it is the total
+  "OrderCancelled", // never ship; cancel a scheduled shipment
+  "OrderConfirmed", // final: an OrderCancelled after it contradicts it
 ]);
 
 const isShipmentFact = (event: ShopEvent): event is ShipmentFact => shipmentFacts.has(event.eventType);
 
-export function eventHandler(outbox: Outbox): BatchHandler<ShopEvent> {
+export function eventHandler({ outbox, logger }: { outbox: Outbox; logger: Logger }): BatchHandler<ShopEvent> {
   return async (events, tx) => {
     const received = events.flatMap(({ event, traceContext }) => (isShipmentFact(event) ? [{ fact: event, traceContext }] : []));
-    if (received.length > 0) await recordFacts(tx, outbox, received);
+    if (received.length === 0) return;
+    const { contradictions } = await recordFacts(tx, outbox, received);
+    for (const contradiction of contradictions) reportContradiction(logger, contradiction);
   };
 }

@@ -6,17 +6,17 @@
  */
 import { randomUUID } from "node:crypto";
 import { newEvent, type ShopEvent } from "@shop/contracts";
-import { withTransaction } from "@shop/messaging";
+import { silentLogger, withTransaction } from "@shop/messaging";
 import { statementsDuring } from "@shop/testkit";
 import { eventHandler } from "./events";
-import { getShipment, nextStep } from "./shipments";
+import { applyFact, contradiction, getShipment, nextStep } from "./shipments";
 import { testDatabase } from "./testing";
 
 let db: Awaited<ReturnType<typeof testDatabase>>;
 let handle: ReturnType<typeof eventHandler>;
 beforeAll(async () => {
   db = await testDatabase("warehouse");
-  handle = eventHandler(db.outbox);
+  handle = eventHandler({ outbox: db.outbox, logger: silentLogger });
 });
 afterAll(() => db.drop());
 
@@ -30,7 +30,10 @@ const placed = (orderId: string, country = "GB") => newEvent("OrderPlaced", {
   shippingAddress: { name: "Ada Lovelace", line1: "12 St James's Square", city: "London", postalCode: "SW1Y 4JH", country },
   couponCode: null,
 }, { producer: "order" });
-const captured = (orderId: string) => newEvent("PaymentCaptured", { orderId, paymentId: "pay_1", amount: 3998 }, { producer: "payment" });
+const captured = (orderId: string, amount = 3998) => newEvent("PaymentCaptured", { orderId, paymentId: "pay_1", amount }, { producer: "payment" });
+const confirmed = (orderId: string) => newEvent("OrderConfirmed", {
+  orderId, customerEmail: "ada@example.com", items: [{ sku: "BOOK-1", quantity: 2, unitPrice: 1999 }], total: 3998,
+}, { producer: "order" });
 const cancelled = (orderId: string) => newEvent("OrderCancelled", { orderId, reason: "timeout", customerEmail: "ada@example.com" }, { producer: "order" });
 
 const types = async (orderId: string) => (await db.outboxEvents(orderId)).map((event) => event.eventType);
@@ -111,10 +114,15 @@ describe("cancelling", () => {
 
 describe("the rules", () => {
   const address = { name: "Ada", line1: "1 Road", city: "London", postalCode: "N1", country: "GB" };
-  const row = { orderId: "o", status: "pending", shippingAddress: address, paid: false, cancelled: false, shipmentId: null, carrier: null, reason: null } as const;
+  const row = {
+    orderId: "o", status: "pending", shippingAddress: address, orderTotal: 3998, paid: false, capturedAmount: null, cancelled: false,
+    orderConfirmed: false, shipmentId: null, carrier: null, reason: null,
+  } as const;
   test.each([
     [{}, undefined],
-    [{ paid: true }, "ship"],
+    [{ paid: true, capturedAmount: 3998 }, "ship"],
+    [{ paid: true, capturedAmount: 1 }, undefined], // a capture stored before the total was known, and not the total
+    [{ paid: true, capturedAmount: 3998, orderTotal: null }, undefined],
     [{ paid: true, shippingAddress: null }, undefined],
     [{ paid: true, cancelled: true }, "cancel"],
     [{ status: "scheduled", paid: true }, undefined],
@@ -123,6 +131,49 @@ describe("the rules", () => {
     [{ status: "cancelled", paid: true, cancelled: true }, undefined],
   ] as const)("when the shipment is %j, then the next step is %s", (change, step) => {
     expect(nextStep({ ...row, ...change })).toBe(step);
+  });
+});
+
+describe("facts that contradict what the warehouse knows (forged events: a credential can leak)", () => {
+  test("when a capture of 1 cent arrives for an order of 3998, then nothing ships; the capture of the total then ships it", async () => {
+    const orderId = randomUUID();
+    await deliverBatch([placed(orderId), captured(orderId, 1)]);
+    expect(await types(orderId)).toEqual([]);
+    expect(await getShipment(db.pool, orderId)).toMatchObject({ status: "pending" });
+
+    await deliver(captured(orderId));
+    expect(await types(orderId)).toEqual(["ShipmentScheduled"]);
+  });
+
+  test("when a capture of 1 cent arrives before OrderPlaced, then nothing ships once the total is known", async () => {
+    const orderId = randomUUID();
+    await deliver(captured(orderId, 1));
+    await deliver(placed(orderId));
+    expect(await types(orderId)).toEqual([]);
+    expect(await getShipment(db.pool, orderId)).toMatchObject({ status: "pending" });
+  });
+
+  test("when OrderCancelled arrives after OrderConfirmed, then the scheduled shipment stays scheduled and the cancellation is logged", async () => {
+    const orderId = randomUUID();
+    const forged = cancelled(orderId);
+    const warnings: object[] = [];
+    const recording = eventHandler({ outbox: db.outbox, logger: { ...silentLogger, warn: (fields) => void warnings.push(fields) } });
+    await deliverBatch([placed(orderId), captured(orderId), confirmed(orderId)]);
+    await withTransaction(db.pool, (tx) => recording([{ event: forged, traceContext: undefined, headers: {}, topic: "orders", partition: 0, offset: "9" }], tx));
+
+    expect(await getShipment(db.pool, orderId)).toMatchObject({ status: "scheduled" });
+    expect(warnings).toEqual([{ orderId, eventType: "OrderCancelled", eventId: forged.eventId, contradicts: "the order was confirmed" }]);
+  });
+
+  test("when a fact contradicts the row, then applyFact leaves the row as it was and names the contradiction", () => {
+    const row = {
+      orderId: "o", status: "scheduled", shippingAddress: null, orderTotal: 3998, paid: true, capturedAmount: 3998, cancelled: false,
+      orderConfirmed: true, shipmentId: "shp_1", carrier: "DHL", reason: null,
+    } as const;
+    expect(applyFact(row, cancelled("o"))).toEqual({ shipment: row, contradicts: "the order was confirmed" });
+    expect(contradiction(row, captured("o", 1))).toBe("captured 1 cents, the order total is 3998");
+    expect(contradiction({ ...row, orderTotal: null }, captured("o", 1))).toBeUndefined(); // the total is not known yet: nextStep checks it
+    expect(contradiction({ ...row, orderConfirmed: false }, cancelled("o"))).toBeUndefined(); // in flight: the saga's own cancellation
   });
 });
 

@@ -1,41 +1,56 @@
 /**
- * The warehouse's business: book a shipment once an order is paid, report when the carrier
- * cannot ship, and never ship an order known to be cancelled.
+ * The warehouse's business: book a shipment once an order is paid its total, report when the
+ * carrier cannot ship, never ship an order known to be cancelled, and never cancel the shipment
+ * of an order known to be confirmed.
  *
  * What the warehouse needs arrives on two topics, consumed independently, so in any order: the
- * address on OrderPlaced and the cancellation on OrderCancelled (orders), the go-ahead on
- * PaymentCaptured (payments). No handler waits for another: each stores its fact on the
- * order's shipment row, under a row lock, and nextStep() decides from the row alone what to do
- * now. The change and its event commit together. A batch of facts is stored with a fixed
- * number of statements: load every row it touches, decide fact by fact in memory, save (recordFacts).
+ * address and total on OrderPlaced, the cancellation on OrderCancelled and the confirmation on
+ * OrderConfirmed (orders), the go-ahead on PaymentCaptured (payments). No handler waits for
+ * another: each stores its fact on the order's shipment row, under a row lock, and nextStep()
+ * decides from the row alone what to do now; a fact that contradicts what the row knows
+ * (contradiction()) is not stored, since a credential can leak. The change and its event commit
+ * together. A batch of facts is stored with a fixed number of statements: load every row it
+ * touches, decide fact by fact in memory, save (recordFacts).
  */
 import type { Pool, PoolClient } from "pg";
 import { newEvent, topics, type EventOf, type ShopEvent } from "@shop/contracts";
-import type { Outbox, OutgoingEvent, TraceContext } from "@shop/messaging";
+import type { Contradiction, Outbox, OutgoingEvent, TraceContext } from "@shop/messaging";
 import { book } from "./carrier";
 import * as db from "./db";
 
 export type ShipmentStatus = "pending" | "scheduled" | "failed" | "cancelled";
 
 /** The events the warehouse learns something from. */
-export type ShipmentFact = EventOf<"OrderPlaced" | "PaymentCaptured" | "OrderCancelled">;
+export type ShipmentFact = EventOf<"OrderPlaced" | "PaymentCaptured" | "OrderCancelled" | "OrderConfirmed">;
 
 export type Step = "ship" | "cancel";
 
 /** The row with one more fact stored on it. */
 export function withFact(shipment: db.ShipmentRow, fact: ShipmentFact): db.ShipmentRow {
   switch (fact.eventType) {
-    case "OrderPlaced": return { ...shipment, shippingAddress: fact.shippingAddress };
-    case "PaymentCaptured": return { ...shipment, paid: true };
+    case "OrderPlaced": return { ...shipment, shippingAddress: fact.shippingAddress, orderTotal: fact.total };
+    case "PaymentCaptured": return { ...shipment, paid: true, capturedAmount: fact.amount };
     case "OrderCancelled": return { ...shipment, cancelled: true };
+    case "OrderConfirmed": return { ...shipment, orderConfirmed: true };
   }
+}
+
+/** What a fact contradicts, if anything: such a fact is not stored and changes nothing. */
+export function contradiction(shipment: db.ShipmentRow, fact: ShipmentFact): string | undefined {
+  const { orderTotal } = shipment;
+  if (fact.eventType === "PaymentCaptured" && orderTotal !== null && fact.amount !== orderTotal) {
+    return `captured ${fact.amount} cents, the order total is ${orderTotal}`;
+  }
+  if (fact.eventType === "OrderCancelled" && shipment.orderConfirmed) return "the order was confirmed";
+  return undefined;
 }
 
 /** The rules, whatever order the facts came in. Read each line as "in this state, do this". */
 export function nextStep(shipment: db.ShipmentRow): Step | undefined {
   const open = shipment.status === "pending" || shipment.status === "scheduled";
+  const paidInFull = shipment.paid && shipment.capturedAmount === shipment.orderTotal; // also checks a capture stored before the total was known
   if (open && shipment.cancelled) return "cancel"; // never ship a cancelled order
-  if (shipment.status === "pending" && shipment.paid && shipment.shippingAddress) return "ship";
+  if (shipment.status === "pending" && paidInFull && shipment.shippingAddress) return "ship";
   return undefined; // waiting for a fact, or done
 }
 
@@ -51,23 +66,36 @@ export interface ReceivedFact {
  * lock every order's row), decide (per fact, in order, in memory: applyFact), save (every
  * row), and add every event to the outbox. Each step moves the status out of the state that
  * allows it, so it happens at most once per order, however often or in whatever order the
- * facts arrive. Returns each order's status afterwards.
+ * facts arrive. Returns each order's status afterwards, and the facts that contradicted their
+ * row (not acted on), for the caller to report.
  */
-export async function recordFacts(tx: PoolClient, outbox: Outbox, facts: readonly ReceivedFact[]): Promise<Map<string, ShipmentStatus>> {
+export async function recordFacts(tx: PoolClient, outbox: Outbox, facts: readonly ReceivedFact[]): Promise<RecordedFacts> {
   const shipments = await db.lockShipments(tx, facts.map(({ fact }) => fact.orderId));
   const outgoing: OutgoingEvent[] = [];
+  const contradictions: Contradiction[] = [];
   for (const { fact, traceContext } of facts) {
-    const { shipment, event } = applyFact(shipments.get(fact.orderId)!, fact);
+    const { shipment, event, contradicts } = applyFact(shipments.get(fact.orderId)!, fact);
     shipments.set(fact.orderId, shipment);
     if (event) outgoing.push({ event, topic: topics.shipments, key: fact.orderId, traceContext });
+    if (contradicts) contradictions.push({ event: fact, contradicts });
   }
   await db.saveShipments(tx, [...shipments.values()]);
   await outbox.addMany(tx, outgoing);
-  return new Map([...shipments].map(([orderId, shipment]) => [orderId, shipment.status]));
+  return { statuses: new Map([...shipments].map(([orderId, shipment]) => [orderId, shipment.status])), contradictions };
 }
 
-/** One fact, decided in memory: the row with the fact stored and the step taken, and the event announcing the step, if any. */
-export function applyFact(before: db.ShipmentRow, fact: ShipmentFact): { shipment: db.ShipmentRow; event?: ShopEvent } {
+export interface RecordedFacts {
+  statuses: Map<string, ShipmentStatus>;
+  contradictions: Contradiction[];
+}
+
+/**
+ * One fact, decided in memory: the row with the fact stored and the step taken, and the event
+ * announcing the step, if any; or the row unchanged and what the fact contradicts.
+ */
+export function applyFact(before: db.ShipmentRow, fact: ShipmentFact): { shipment: db.ShipmentRow; event?: ShopEvent; contradicts?: string } {
+  const contradicts = contradiction(before, fact);
+  if (contradicts) return { shipment: before, contradicts };
   const { orderId } = fact;
   const shipment = withFact(before, fact);
   const context = { producer: "warehouse" as const, causedBy: fact };
