@@ -8,7 +8,8 @@ import { serviceDatabases, startService, useEnvironment } from "@shop/testkit";
 const infra = useEnvironment();
 const environmentOf = (name: string, overrides: Record<string, string> = {}) => ({
   LOG_LEVEL: "info", DATABASE_URL: infra.databaseUrl(name), KAFKA_BROKERS: infra.brokers.join(","),
-  SCHEMA_REGISTRY_URL: infra.schemaRegistryUrl, ...overrides,
+  SCHEMA_REGISTRY_URL: infra.schemaRegistryUrl,
+  SCHEMA_REGISTRY_USERNAME: infra.schemaRegistry.auth.username, SCHEMA_REGISTRY_PASSWORD: infra.schemaRegistry.auth.password, ...overrides,
 });
 
 describe.each(serviceDatabases)("the %s service", (name) => {
