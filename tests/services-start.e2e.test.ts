@@ -30,3 +30,17 @@ describe.each(serviceDatabases)("the %s service", (name) => {
     );
   });
 });
+
+describe("the registry credential (services only read the registry)", () => {
+  test("when SCHEMA_REGISTRY_PASSWORD is not set, then a service exits with 1 and a message naming it", async () => {
+    await expect(startService("payment", await freePort(), environmentOf("payment", { SCHEMA_REGISTRY_PASSWORD: "" }))).rejects.toThrow(
+      /exited with 1 during start-up:[\s\S]*SCHEMA_REGISTRY_PASSWORD/,
+    );
+  });
+
+  test("when the registry refuses the password, then a service exits with 1 and says which variables to check", async () => {
+    await expect(startService("payment", await freePort(), environmentOf("payment", { SCHEMA_REGISTRY_PASSWORD: "wrong" }))).rejects.toThrow(
+      /exited with 1 during start-up:[\s\S]*401[\s\S]*SCHEMA_REGISTRY_USERNAME and SCHEMA_REGISTRY_PASSWORD/,
+    );
+  });
+});
