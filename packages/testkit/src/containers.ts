@@ -135,8 +135,9 @@ function startSchemaRegistry(credentials: RegistryCredentials): Promise<StartedT
   // Writes need the admin credential, reads the reader's (infra/src/registry-credentials.ts).
   return new GenericContainer(containerImages.schemaRegistry)
     .withEnvironment(registryAuthEnvironment(credentials))
-    .withExposedPorts(8080)
-    .withWaitStrategy(Wait.forHttp("/health/ready", 8080).forStatusCode(200))
+    // Health is on the management interface, 9000 (since Apicurio 3.2; 8080 answers 404 there).
+    .withExposedPorts(8080, 9000)
+    .withWaitStrategy(Wait.forHttp("/health/ready", 9000).forStatusCode(200))
     .withStartupTimeout(120_000)
     .start();
 }
