@@ -45,7 +45,12 @@ export function readRegistryCredentials(file: string): RegistryCredentials {
   return JSON.parse(fs.readFileSync(file, "utf8")) as RegistryCredentials;
 }
 
-export const registryCredentialsOf = (state: NativeState) => readRegistryCredentials(state.registry.credentialsFile);
+export function registryCredentialsOf(state: NativeState): RegistryCredentials {
+  if (!state.registry.credentialsFile) {
+    throw new Error(`The environment in ${state.dir} was started before the registry needed credentials: stop it (pnpm infra down) and start it again.`);
+  }
+  return readRegistryCredentials(state.registry.credentialsFile);
+}
 
 /**
  * The registry's auth settings as environment variables, the way docker-compose.yml passes them

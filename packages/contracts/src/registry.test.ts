@@ -54,7 +54,7 @@ test(`when the schemas are registered, then every subject's compatibility is ${c
   }
 });
 
-test("when several services set a new subject's compatibility at once, then every one succeeds", async () => {
+test("when several registrations set a new subject's compatibility at once, then every one succeeds", async () => {
   const subject = `scratch-${randomUUID()}`;
 
   await Promise.all(Array.from({ length: 6 }, () => setCompatibility(admin, subject)));

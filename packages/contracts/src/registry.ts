@@ -48,8 +48,9 @@ async function call(registry: SchemaRegistryAccess, method: string, path: string
  */
 export async function setCompatibility(registry: SchemaRegistryAccess, subject: string, level: string = compatibility): Promise<void> {
   const put = () => call(registry, "PUT", `/config/${encodeURIComponent(subject)}`, { compatibility: level });
-  // When services start together, Apicurio answers the second of two first PUTs on a subject with
-  // 409 "rule already exists". The rule exists by then, so a second PUT updates it.
+  // When two registrations run at once (two tools, two test suites), Apicurio answers the second
+  // of two first PUTs on a subject with 409 "rule already exists". The rule exists by then, so a
+  // second PUT updates it.
   await put().catch((error: unknown) => (error instanceof RegistryError && error.status === 409 ? put() : Promise.reject(error)));
 }
 

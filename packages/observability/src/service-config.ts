@@ -19,8 +19,8 @@ export function infrastructureConfig() {
     KAFKA_BROKERS: Type.String({ pattern: "^[^,\\s]+:\\d+(,[^,\\s]+:\\d+)*$", description: "comma-separated host:port list" }),
     SCHEMA_REGISTRY_URL: Type.String({ pattern: "^https?://", description: "Confluent-compatible API root, e.g. http://127.0.0.1:8080/apis/ccompat/v7" }),
     // Services only read the registry (docs/decisions/012-schema-registry-credentials.md).
-    SCHEMA_REGISTRY_USERNAME: Type.String({ minLength: 1, description: "the registry's read-only user (reader)" }),
-    SCHEMA_REGISTRY_PASSWORD: Type.String({ minLength: 1, description: "that user's password (pnpm start: .cache/infra/dev/registry-credentials.json; compose: .env)" }),
+    SCHEMA_REGISTRY_USERNAME: Type.String({ minLength: 1, description: "the registry user the service reads as: reader, read-only" }),
+    SCHEMA_REGISTRY_PASSWORD: Type.String({ minLength: 1, description: "the registry password of SCHEMA_REGISTRY_USERNAME (pnpm start: .cache/infra/dev/registry-credentials.json; compose: .env)" }),
   };
 }
 
