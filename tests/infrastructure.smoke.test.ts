@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import { SchemaRegistry, SchemaType } from "@kafkajs/confluent-schema-registry";
 import { Kafka, logLevel, type Consumer } from "kafkajs";
 import { Client } from "pg";
-import { waitFor } from "@shop/infra";
+import { basicAuthorization, waitFor } from "@shop/infra";
 import { serviceDatabases, useEnvironment } from "@shop/testkit";
 
 const env = useEnvironment();
@@ -44,16 +44,17 @@ afterEach(async () => {
 test("when an Avro record is registered, produced and consumed, then it decodes to the same record", async () => {
   const topic = `smoke-avro-${randomUUID()}`;
   const subject = `${topic}-SmokeChecked`; // the <topic>-<RecordName> naming used by the system
-  const registry = new SchemaRegistry({ host: env.schemaRegistryUrl });
+  const { url, auth } = env.schemaRegistryAdmin; // registering needs the admin credential
+  const registry = new SchemaRegistry({ host: url, auth });
   const schema = {
     type: "record", name: "SmokeChecked", namespace: "shop.smoke",
     fields: [{ name: "id", type: "string" }, { name: "count", type: "int" }],
   };
   // Set the subject's compatibility level first: Apicurio answers NONE for a subject without a
   // rule of its own, and the client's register() treats that as a mismatch.
-  const config = await fetch(`${env.schemaRegistryUrl}/config/${subject}`, {
+  const config = await fetch(`${url}/config/${subject}`, {
     method: "PUT",
-    headers: { "Content-Type": "application/vnd.schemaregistry.v1+json" },
+    headers: { "Content-Type": "application/vnd.schemaregistry.v1+json", Authorization: basicAuthorization(auth) },
     body: JSON.stringify({ compatibility: "BACKWARD" }),
   });
   expect(config.status).toBe(200);

@@ -5,11 +5,15 @@
  */
 import { randomUUID } from "node:crypto";
 import { SchemaRegistry, SchemaType } from "@kafkajs/confluent-schema-registry";
+import { basicAuthorization } from "@shop/infra";
 import { useEnvironment } from "@shop/testkit";
 
 // The registry started for this test run (by infra/src/schema-registry.ts when native); subjects
 // are unique per run, so the tests do not depend on what other suites registered.
-const url = useEnvironment().schemaRegistryUrl;
+// Writes with the admin credential, reads with the reader's (schema-registry-auth.smoke.test.ts
+// shows what each may do).
+const { url, auth: admin } = useEnvironment().schemaRegistryAdmin;
+const { auth: reader } = useEnvironment().schemaRegistry;
 const subject = `orders-${randomUUID()}-OrderPlaced`;
 const orderPlacedV1 = {
   type: "record", name: "OrderPlaced", namespace: "shop.orders",
@@ -19,13 +23,13 @@ const orderPlacedV1 = {
   ],
 };
 
-const client = new SchemaRegistry({ host: url });
+const client = new SchemaRegistry({ host: url, auth: admin });
 
 /** PUT /config/{subject}: the client has no call for it (it sets the level only after a first registration). */
 async function setCompatibility(url: string, name: string, compatibility: string): Promise<void> {
   const response = await fetch(`${url}/config/${encodeURIComponent(name)}`, {
     method: "PUT",
-    headers: { "Content-Type": "application/vnd.schemaregistry.v1+json" },
+    headers: { "Content-Type": "application/vnd.schemaregistry.v1+json", Authorization: basicAuthorization(admin) },
     body: JSON.stringify({ compatibility }),
   });
   if (!response.ok) throw new Error(`PUT /config/${name}: ${response.status} ${await response.text()}`);
@@ -49,11 +53,11 @@ test("when an Avro record is encoded with a registered schema, then it is in the
   expect(encoded.readUInt8(0)).toBe(0); // magic byte
   expect(encoded.readUInt32BE(1)).toBe(id); // schema id, big-endian
   // A fresh client has nothing cached, so decoding fetches the schema by id from the registry.
-  expect(await new SchemaRegistry({ host: url }).decode(encoded)).toEqual(record);
+  expect(await new SchemaRegistry({ host: url, auth: reader }).decode(encoded)).toEqual(record);
 });
 
 test("when the subject's compatibility was set, then GET /config/{subject} answers BACKWARD", async () => {
-  const response = await fetch(`${url}/config/${subject}`);
+  const response = await fetch(`${url}/config/${subject}`, { headers: { Authorization: basicAuthorization(reader) } });
 
   expect(response.status).toBe(200);
   expect(await response.json()).toEqual(expect.objectContaining({ compatibilityLevel: "BACKWARD" }));
@@ -80,9 +84,9 @@ test("when a subject exists without a level of its own, then Apicurio answers NO
   const other = `orders-${randomUUID()}-OrderConfirmed`;
   const schema = JSON.stringify({ type: "record", name: "OrderConfirmed", fields: [{ name: "orderId", type: "string" }] });
   await fetch(`${url}/subjects/${other}/versions`, {
-    method: "POST", headers: { "Content-Type": "application/vnd.schemaregistry.v1+json" }, body: JSON.stringify({ schema }),
+    method: "POST", headers: { "Content-Type": "application/vnd.schemaregistry.v1+json", Authorization: basicAuthorization(admin) }, body: JSON.stringify({ schema }),
   });
 
-  expect(await (await fetch(`${url}/config/${other}`)).json()).toEqual(expect.objectContaining({ compatibilityLevel: "NONE" }));
+  expect(await (await fetch(`${url}/config/${other}`, { headers: { Authorization: basicAuthorization(reader) } })).json()).toEqual(expect.objectContaining({ compatibilityLevel: "NONE" }));
   await expect(client.register({ type: SchemaType.AVRO, schema }, { subject: other })).rejects.toThrow("BACKWARD != NONE");
 });

@@ -8,7 +8,8 @@ import { serviceDatabases, startService, useEnvironment } from "@shop/testkit";
 const infra = useEnvironment();
 const environmentOf = (name: string, overrides: Record<string, string> = {}) => ({
   LOG_LEVEL: "info", DATABASE_URL: infra.databaseUrl(name), KAFKA_BROKERS: infra.brokers.join(","),
-  SCHEMA_REGISTRY_URL: infra.schemaRegistryUrl, ...overrides,
+  SCHEMA_REGISTRY_URL: infra.schemaRegistryUrl,
+  SCHEMA_REGISTRY_USERNAME: infra.schemaRegistry.auth.username, SCHEMA_REGISTRY_PASSWORD: infra.schemaRegistry.auth.password, ...overrides,
 });
 
 describe.each(serviceDatabases)("the %s service", (name) => {
@@ -26,6 +27,20 @@ describe.each(serviceDatabases)("the %s service", (name) => {
   test("when PORT is not a number, then it exits with 1 and a message naming PORT", async () => {
     await expect(startService(name, await freePort(), environmentOf(name, { PORT: "eighty" }))).rejects.toThrow(
       /exited with 1 during start-up:[\s\S]*PORT: .*got "eighty"/,
+    );
+  });
+});
+
+describe("the registry credential (services only read the registry)", () => {
+  test("when SCHEMA_REGISTRY_PASSWORD is not set, then a service exits with 1 and a message naming it", async () => {
+    await expect(startService("payment", await freePort(), environmentOf("payment", { SCHEMA_REGISTRY_PASSWORD: "" }))).rejects.toThrow(
+      /exited with 1 during start-up:[\s\S]*SCHEMA_REGISTRY_PASSWORD/,
+    );
+  });
+
+  test("when the registry refuses the password, then a service exits with 1 and says which variables to check", async () => {
+    await expect(startService("payment", await freePort(), environmentOf("payment", { SCHEMA_REGISTRY_PASSWORD: "wrong" }))).rejects.toThrow(
+      /exited with 1 during start-up:[\s\S]*401[\s\S]*SCHEMA_REGISTRY_USERNAME and SCHEMA_REGISTRY_PASSWORD/,
     );
   });
 });

@@ -1,14 +1,18 @@
 /**
- * pnpm infra up [--detach] | down | status
+ * pnpm infra up [--detach] | down | status | schemas
  *
  * Runs Kafka, the schema registry and PostgreSQL as native processes for local development
  * (no Docker needed; with Docker, `docker compose up` runs the same components as containers).
  * `up` stays in the foreground and stops everything on Ctrl-C; `up --detach` leaves it running
  * until `pnpm infra down`. The environment is disposable: stopping it deletes its data.
+ * `up` registers the contracts' schemas (services only read them); `schemas` registers them again,
+ * e.g. after a new schema version, with the admin credential (docs/decisions/012).
  */
 import { describe, devDir, ensureDevEnvironment, writeEnvFile } from "./dev-environment";
-import { readState, stopNativeEnvironment } from "./native-environment";
+import { readState, schemaRegistryUrlOf, stopNativeEnvironment, type NativeState } from "./native-environment";
 import { startReaper } from "./reaper";
+import { registerContractSchemas } from "./register-schemas";
+import { registryCredentialsOf } from "./registry-credentials";
 import { untilStopped } from "./signals";
 
 const log = (line: string) => console.log(line);
@@ -16,6 +20,7 @@ const log = (line: string) => console.log(line);
 async function up(detach: boolean): Promise<void> {
   const startedAt = Date.now();
   const { state, started, downloaded } = await ensureDevEnvironment(log);
+  await registerSchemas(state);
   if (!started) {
     log(`Already running (pnpm infra down stops it):\n${describe(state)}`);
     return;
@@ -43,6 +48,11 @@ async function down(): Promise<void> {
   log("Stopped; data removed.");
 }
 
+async function registerSchemas(state: NativeState): Promise<void> {
+  log(await registerContractSchemas(schemaRegistryUrlOf(state), registryCredentialsOf(state).admin));
+  log(`Registry credentials (admin: registers schemas; reader: what services get): ${state.registry.credentialsFile}`);
+}
+
 function status(): void {
   const state = readState(devDir);
   log(state ? describe(state) : "Not running (pnpm infra up starts it).");
@@ -53,7 +63,12 @@ async function main(): Promise<void> {
   if (command === "up") return up(flags.includes("--detach"));
   if (command === "down") return down();
   if (command === "status") return status();
-  console.error("usage: pnpm infra up [--detach] | down | status");
+  if (command === "schemas") {
+    const state = readState(devDir);
+    if (!state) throw new Error("Not running: `pnpm infra up` (or `pnpm start`) starts the registry and registers the schemas.");
+    return registerSchemas(state);
+  }
+  console.error("usage: pnpm infra up [--detach] | down | status | schemas");
   process.exitCode = 2;
 }
 

@@ -8,6 +8,7 @@ import { cacheDir } from "./paths";
 import { startKafka } from "./kafka";
 import { startPostgres } from "./postgres";
 import { startSchemaRegistry } from "./schema-registry";
+import { registryCredentialsOf } from "./registry-credentials";
 import {
   brokersOf, databaseUrlOf, readState, runningComponents, schemaRegistryUrlOf, startNativeEnvironment,
   writeState, type NativeState,
@@ -57,15 +58,18 @@ export function describe(state: NativeState): string {
   ].join("\n");
 }
 
-/** KEY=value lines a service (or `source`) can read: .cache/infra/dev/infra.env */
+/** KEY=value lines a service (or `source`) can read: .cache/infra/dev/infra.env (mode 0600: it holds a password) */
 export function writeEnvFile(state: NativeState): string {
   const file = path.join(state.dir, "infra.env");
+  const { reader } = registryCredentialsOf(state);
   const lines = [
     `KAFKA_BROKERS=${brokersOf(state).join(",")}`,
     `SCHEMA_REGISTRY_URL=${schemaRegistryUrlOf(state)}`,
+    `SCHEMA_REGISTRY_USERNAME=${reader.username}`,
+    `SCHEMA_REGISTRY_PASSWORD=${reader.password}`,
     ...serviceDatabases.map((db) => `DATABASE_URL_${db.toUpperCase()}=${databaseUrlOf(state, db)}`),
   ];
-  fs.writeFileSync(file, `${lines.join("\n")}\n`);
+  fs.writeFileSync(file, `${lines.join("\n")}\n`, { mode: 0o600 });
   return file;
 }
 

@@ -7,3 +7,5 @@ export { answersMetadata, kafkaVersion } from "./kafka";
 export { createDatabases } from "./postgres";
 export { schemaRegistryVersion } from "./schema-registry";
 export { serviceDatabases } from "./dev-environment";
+export * from "./registry-credentials";
+export { registerContractSchemas } from "./register-schemas";

@@ -18,7 +18,7 @@ export interface NativeState {
   dir: string;
   /** Removed on stop (test runs); the dev environment is removed too: it is disposable, see infra/README.md. */
   kafka: { pid: number; port: number; controllerPort: number; dataDir: string; logFile: string; version: string };
-  registry: { pid: number; port: number; logFile: string; version: string };
+  registry: { pid: number; port: number; logFile: string; version: string; credentialsFile: string };
   postgres: { pid: number; port: number; dataDir: string; logFile: string; version: string; databases: string[]; fast: boolean };
 }
 
@@ -74,7 +74,10 @@ export async function startNativeEnvironment(options: StartOptions): Promise<Nat
     port: ports.kafka, controllerPort: ports.kafkaController, version: kafkaVersion,
     dataDir: path.join(options.dir, "kafka"), logFile: path.join(options.dir, "kafka.log"),
   };
-  const registry = { port: ports.registry, version: schemaRegistryVersion, logFile: path.join(options.dir, "schema-registry.log") };
+  const registry = {
+    port: ports.registry, version: schemaRegistryVersion, logFile: path.join(options.dir, "schema-registry.log"),
+    credentialsFile: path.join(options.dir, "registry-credentials.json"), // registry-credentials.ts
+  };
   const postgres = {
     port: ports.postgres, dataDir: postgresDataDir(options.dir), logFile: path.join(options.dir, "postgres.log"),
     databases: [...options.databases], fast: options.fastPostgres ?? false,

@@ -2,13 +2,15 @@
  * pnpm peek <topic> [--follow]: prints the events on a topic, decoded from Avro, with their key
  * and headers (event-type, traceparent ...): what the services actually sent each other. Reads
  * from the beginning with a throw-away consumer group, so it never moves a service's offsets.
- * Uses the running `pnpm infra up` / `pnpm start` environment, or KAFKA_BROKERS and SCHEMA_REGISTRY_URL.
+ * Uses the running `pnpm infra up` / `pnpm start` environment, or KAFKA_BROKERS, SCHEMA_REGISTRY_URL,
+ * SCHEMA_REGISTRY_USERNAME and SCHEMA_REGISTRY_PASSWORD (it only reads: the reader credential will do).
  */
 import { randomUUID } from "node:crypto";
 import { SchemaRegistry } from "@kafkajs/confluent-schema-registry";
 import { Kafka, logLevel } from "kafkajs";
 import { devDir } from "./dev-environment";
 import { brokersOf, readState, schemaRegistryUrlOf } from "./native-environment";
+import { registryCredentialsOf } from "./registry-credentials";
 import { untilStopped } from "./signals";
 
 async function main(): Promise<void> {
@@ -21,6 +23,8 @@ async function main(): Promise<void> {
   const state = readState(devDir);
   const brokers = process.env.KAFKA_BROKERS?.split(",") ?? (state && brokersOf(state));
   const registryUrl = process.env.SCHEMA_REGISTRY_URL ?? (state && schemaRegistryUrlOf(state));
+  const { SCHEMA_REGISTRY_USERNAME: username, SCHEMA_REGISTRY_PASSWORD: password } = process.env;
+  const auth = username && password ? { username, password } : state && registryCredentialsOf(state).reader;
   if (!brokers || !registryUrl) throw new Error("Nothing running: start it with `pnpm start` (or set KAFKA_BROKERS and SCHEMA_REGISTRY_URL).");
 
   const kafka = new Kafka({ clientId: "peek", brokers, logLevel: logLevel.NOTHING });
@@ -28,7 +32,7 @@ async function main(): Promise<void> {
   await admin.connect();
   const end = (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
   await admin.disconnect();
-  const registry = new SchemaRegistry({ host: registryUrl });
+  const registry = new SchemaRegistry({ host: registryUrl, auth });
   const consumer = kafka.consumer({ groupId: `peek-${randomUUID()}`, maxWaitTimeInMs: 500 });
   let seen = 0;
   let done: () => void = () => {};

@@ -7,6 +7,9 @@
  * Version 3.3.3 is the newest on Maven Central, and the only 3.x whose server archive resolves
  * there (3.3.2 and 3.0.9 lack their parent POM). It is published as `all` tar.gz only (no zip),
  * and is compiled for Java 21, so it needs Java 21+ while Kafka is fine with 17.
+ *
+ * Writes need the admin credential and reads the reader's (registry-credentials.ts): the users
+ * and their roles reach the registry as environment variables, as under docker compose.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -16,6 +19,7 @@ import { cacheDir, repoRoot } from "./paths";
 import { assertPortFree } from "./ports";
 import { isAlive, spawnDetached, stopProcess, tail } from "./processes";
 import { silent, type Progress } from "./progress";
+import { basicAuthorization, ensureRegistryCredentials, registryAuthEnvironment } from "./registry-credentials";
 import { waitFor } from "./wait";
 
 export const schemaRegistryVersion = "3.3.3";
@@ -23,6 +27,8 @@ export const schemaRegistryVersion = "3.3.3";
 export interface SchemaRegistryOptions {
   port: number;
   logFile: string;
+  /** The environment's credentials (created on first start): the same passwords after a restart. */
+  credentialsFile: string;
   /** JVM heap flags; the default suits a few dozen schemas. */
   heap?: string;
   progress?: Progress;
@@ -92,14 +98,18 @@ export async function startSchemaRegistry(options: SchemaRegistryOptions): Promi
   const runJar = await installSchemaRegistry(progress);
 
   fs.mkdirSync(path.dirname(options.logFile), { recursive: true });
+  const credentials = ensureRegistryCredentials(options.credentialsFile);
   const url = `http://127.0.0.1:${options.port}/apis/ccompat/v7`;
   progress(`Starting Apicurio Registry ${schemaRegistryVersion} at ${url} (log: ${options.logFile})`);
-  const pid = spawnDetached({ command: java, args: javaArgs(options, runJar), logFile: options.logFile });
+  const env = { ...process.env, ...registryAuthEnvironment(credentials) };
+  const pid = spawnDetached({ command: java, args: javaArgs(options, runJar), env, logFile: options.logFile });
   try {
     // Stops early when the process exits (wrong Java, port taken meanwhile) instead of waiting out the deadline.
     const state = await waitFor(`the schema registry at ${url} to answer`, async () => {
       if (!isAlive(pid)) return "exited";
-      const response = await fetch(`${url}/subjects`, { signal: AbortSignal.timeout(2000) });
+      // As a service reads: with the reader credential (without one the registry answers 401).
+      const headers = { Authorization: basicAuthorization(credentials.reader) };
+      const response = await fetch(`${url}/subjects`, { headers, signal: AbortSignal.timeout(2000) });
       return response.status === 200 && "ready";
     }, { timeoutMs: 90_000, intervalMs: 250 });
     if (state === "exited") throw new Error(`The schema registry (pid ${pid}) exited during start-up`);

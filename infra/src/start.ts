@@ -12,6 +12,8 @@ import { brokersOf, databaseUrlOf, schemaRegistryUrlOf, stopNativeEnvironment } 
 import { repoRoot } from "./paths";
 import { assertPortFree, freePort } from "./ports";
 import { startReaper } from "./reaper";
+import { registerContractSchemas } from "./register-schemas";
+import { registryCredentialsOf } from "./registry-credentials";
 import { untilStopped } from "./signals";
 import { startSmtpSink } from "./smtp-sink";
 import { waitFor } from "./wait";
@@ -45,11 +47,15 @@ async function main(): Promise<void> {
   const infra = await ensureDevEnvironment((line) => console.log(line));
   if (infra.started) startReaper(devDir); // stops the infrastructure if this command dies
   console.log(describe(infra.state));
+  // Infra registers the schemas with the admin credential; the services get the read-only one.
+  const { admin, reader } = registryCredentialsOf(infra.state);
+  console.log(await registerContractSchemas(schemaRegistryUrlOf(infra.state), admin));
   const smtp = await startSmtpSink(await freePort(), (mail) => console.log(formatLogLine("smtp", 6, mail, colour)));
 
   const children = services.map(({ name, port }, index) => startService(name, index, {
     PORT: String(port), DATABASE_URL: databaseUrlOf(infra.state, name), KAFKA_BROKERS: brokersOf(infra.state).join(","),
     SCHEMA_REGISTRY_URL: schemaRegistryUrlOf(infra.state), SMTP_URL: smtp.url,
+    SCHEMA_REGISTRY_USERNAME: reader.username, SCHEMA_REGISTRY_PASSWORD: reader.password,
   }));
   const stop = async () => {
     console.log("\nStopping the services...");

@@ -26,7 +26,8 @@ export interface Forger {
 
 export async function connectForger(): Promise<Forger> {
   const env = useEnvironment();
-  const registry = new SchemaRegistry({ host: env.schemaRegistryUrl });
+  // Reads schemas with the services' read-only credential, as a leaked one would.
+  const registry = new SchemaRegistry({ host: env.schemaRegistry.url, auth: env.schemaRegistry.auth });
   const producer: Producer = new Kafka({ clientId: "forger", brokers: env.brokers, logLevel: logLevel.NOTHING }).producer();
   await producer.connect();
   return {

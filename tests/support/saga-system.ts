@@ -76,6 +76,7 @@ export async function startSagaSystem(catalog: Product[], { sagaTimeoutMs = 10_0
     databases.push(database);
     services[name] = await startService(name, await freePort(), {
       DATABASE_URL: database.url, KAFKA_BROKERS: env.brokers.join(","), SCHEMA_REGISTRY_URL: env.schemaRegistryUrl,
+      SCHEMA_REGISTRY_USERNAME: env.schemaRegistry.auth.username, SCHEMA_REGISTRY_PASSWORD: env.schemaRegistry.auth.password,
       CATALOG_FILE: catalogFile, SAGA_TIMEOUT_MS: String(sagaTimeoutMs), DEADLINE_CHECK_MS: "200", LOG_LEVEL: "warn",
       // Fault tests hold orders in flight on purpose (a stopped service); load shedding, which would
       // then refuse the next orders, has its own tests (services/order/src/load-shedding.test.ts).

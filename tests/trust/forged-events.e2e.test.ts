@@ -26,7 +26,8 @@ beforeAll(async () => {
   const env = useEnvironment();
   const [database, sink] = await Promise.all([freshDatabase("trust_email"), startSmtpSink(await freePort(), () => {})]);
   const service = await startService("email", await freePort(), {
-    DATABASE_URL: database.url, KAFKA_BROKERS: env.brokers.join(","), SCHEMA_REGISTRY_URL: env.schemaRegistryUrl, SMTP_URL: sink.url, LOG_LEVEL: "warn",
+    DATABASE_URL: database.url, KAFKA_BROKERS: env.brokers.join(","), SCHEMA_REGISTRY_URL: env.schemaRegistryUrl,
+    SCHEMA_REGISTRY_USERNAME: env.schemaRegistry.auth.username, SCHEMA_REGISTRY_PASSWORD: env.schemaRegistry.auth.password, SMTP_URL: sink.url, LOG_LEVEL: "warn",
   });
   email = { service, database, sink };
   forger = await connectForger();

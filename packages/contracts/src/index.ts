@@ -6,5 +6,5 @@ export * from "./generated";
 export { allTopics, topics, topicSpecs, topicOwners, dlqTopic, keyOf, type Topic, type TopicSpec, type Producer } from "./topics";
 export { schemaFiles, schemaFor, currentVersion, topicOf, subjectFor, type SchemaFile, type AvroRecord } from "./schemas";
 export { newEvent, type EventOf, type EventBody, type EventContext } from "./events";
-export { registerSchemas, registerSchema, setCompatibility, compatibility } from "./registry";
+export { registerSchemas, registerSchema, setCompatibility, compatibility, lookupSchemaIds, lookupSchemaId, SchemaNotRegisteredError, type SchemaRegistryAccess } from "./registry";
 export { examples } from "./examples";

@@ -7,13 +7,17 @@ import { randomUUID } from "node:crypto";
 import { SchemaRegistry, SchemaType } from "@kafkajs/confluent-schema-registry";
 import { useEnvironment } from "@shop/testkit";
 import { examples } from "./examples";
-import { compatibility, registerSchema, registerSchemas, setCompatibility } from "./registry";
+import { compatibility, lookupSchemaId, lookupSchemaIds, registerSchema, registerSchemas, SchemaNotRegisteredError, setCompatibility } from "./registry";
 import { schemaFiles, schemaFor, subjectFor, type AvroRecord } from "./schemas";
 
-const url = useEnvironment().schemaRegistryUrl;
+// Registering needs the admin credential; the services' reader credential only looks schemas up.
+const admin = useEnvironment().schemaRegistryAdmin;
+const reader = useEnvironment().schemaRegistry;
+const url = admin.url;
+const authorization = `Basic ${Buffer.from(`${reader.auth.username}:${reader.auth.password}`).toString("base64")}`;
 
 async function get(path: string): Promise<any> {
-  const response = await fetch(`${url}${path}`);
+  const response = await fetch(`${url}${path}`, { headers: { Authorization: authorization } });
   if (!response.ok) throw new Error(`GET ${path}: ${response.status} ${await response.text()}`);
   return response.json();
 }
@@ -21,7 +25,7 @@ async function get(path: string): Promise<any> {
 const currentFiles = schemaFiles().filter((file) => file.current);
 
 test("when every schema is registered, then each event type maps to the id of its current schema under <topic>-<namespace>.<Name>", async () => {
-  const ids = await registerSchemas(url);
+  const ids = await registerSchemas(admin);
 
   expect(Object.keys(ids)).toEqual(currentFiles.map((file) => file.eventType));
   for (const file of currentFiles) {
@@ -32,9 +36,9 @@ test("when every schema is registered, then each event type maps to the id of it
 });
 
 test("when registration runs again, then it returns the same ids and adds no version", async () => {
-  const first = await registerSchemas(url);
+  const first = await registerSchemas(admin);
 
-  const second = await registerSchemas(url);
+  const second = await registerSchemas(admin);
 
   expect(second).toEqual(first);
   for (const file of currentFiles) {
@@ -43,24 +47,24 @@ test("when registration runs again, then it returns the same ids and adds no ver
 });
 
 test(`when the schemas are registered, then every subject's compatibility is ${compatibility}`, async () => {
-  await registerSchemas(url);
+  await registerSchemas(admin);
 
   for (const file of currentFiles) {
     expect(await get(`/config/${subjectFor(file.eventType)}`)).toEqual(expect.objectContaining({ compatibilityLevel: compatibility }));
   }
 });
 
-test("when several services set a new subject's compatibility at once, then every one succeeds", async () => {
+test("when several registrations set a new subject's compatibility at once, then every one succeeds", async () => {
   const subject = `scratch-${randomUUID()}`;
 
-  await Promise.all(Array.from({ length: 6 }, () => setCompatibility(url, subject)));
+  await Promise.all(Array.from({ length: 6 }, () => setCompatibility(admin, subject)));
 
   expect(await get(`/config/${subject}`)).toEqual(expect.objectContaining({ compatibilityLevel: compatibility }));
 });
 
 test("when a v1 consumer and a v2 consumer read OrderPlaced v1 and v2 messages, then both read both", async () => {
-  await registerSchemas(url);
-  const producer = new SchemaRegistry({ host: url });
+  await registerSchemas(admin);
+  const producer = new SchemaRegistry({ host: url, auth: admin.auth });
   const v1Id = await producer.getRegistryIdBySchema(subjectFor("OrderPlaced"), schemaFor("OrderPlaced", 1));
   const v2Id = await producer.getRegistryIdBySchema(subjectFor("OrderPlaced"), schemaFor("OrderPlaced", 2));
   const { couponCode, ...v2Event } = examples.OrderPlaced;
@@ -68,7 +72,7 @@ test("when a v1 consumer and a v2 consumer read OrderPlaced v1 and v2 messages, 
   const messages = { v1: await producer.encode(v1Id, v1Event), v2: await producer.encode(v2Id, { ...v2Event, couponCode }) };
   // Fresh clients: nothing cached, so each fetches the writer schema by the id in the message.
   const read = (message: Buffer, readerSchema: AvroRecord) =>
-    new SchemaRegistry({ host: url }).decode(message, { [SchemaType.AVRO]: { readerSchema } });
+    new SchemaRegistry({ host: url, auth: reader.auth }).decode(message, { [SchemaType.AVRO]: { readerSchema } });
 
   const v1Consumer = { v1: await read(messages.v1, schemaFor("OrderPlaced", 1)), v2: await read(messages.v2, schemaFor("OrderPlaced", 1)) };
   const v2Consumer = { v1: await read(messages.v1, schemaFor("OrderPlaced", 2)), v2: await read(messages.v2, schemaFor("OrderPlaced", 2)) };
@@ -78,23 +82,23 @@ test("when a v1 consumer and a v2 consumer read OrderPlaced v1 and v2 messages, 
 });
 
 test("when OrderPlaced gains a required field without a default, then the registry rejects it", async () => {
-  await registerSchemas(url);
+  await registerSchemas(admin);
   const current = schemaFor("OrderPlaced");
   const incompatible = { ...current, fields: [...current.fields, { name: "currency", type: "string" }] };
 
-  await expect(registerSchema(url, subjectFor("OrderPlaced"), incompatible)).rejects.toThrow(/409.*Incompatible/);
+  await expect(registerSchema(admin, subjectFor("OrderPlaced"), incompatible)).rejects.toThrow(/409.*Incompatible/);
 });
 
 test("when OrderPlaced loses a field old consumers need, then the registry rejects it, where BACKWARD alone would accept it", async () => {
-  await registerSchemas(url);
+  await registerSchemas(admin);
   const current = schemaFor("OrderPlaced");
   const withoutPaymentMethod = { ...current, fields: current.fields.filter((field) => field.name !== "paymentMethod") };
   const scratch = `orders-${randomUUID()}-shop.orders.OrderPlaced`;
-  await setCompatibility(url, scratch, "BACKWARD");
-  await registerSchema(url, scratch, current);
+  await setCompatibility(admin, scratch, "BACKWARD");
+  await registerSchema(admin, scratch, current);
 
-  await expect(registerSchema(url, subjectFor("OrderPlaced"), withoutPaymentMethod)).rejects.toThrow(/409.*Incompatible/);
-  await expect(registerSchema(url, scratch, withoutPaymentMethod)).resolves.toEqual(expect.any(Number));
+  await expect(registerSchema(admin, subjectFor("OrderPlaced"), withoutPaymentMethod)).rejects.toThrow(/409.*Incompatible/);
+  await expect(registerSchema(admin, scratch, withoutPaymentMethod)).resolves.toEqual(expect.any(Number));
 });
 
 test("when a version is compatible with the one before but not with the first, then the registry rejects it, where FULL alone would accept it", async () => {
@@ -103,12 +107,12 @@ test("when a version is compatible with the one before but not with the first, t
   const v2 = record([{ name: "a", type: "string" }, { name: "b", type: "string", default: "" }]);
   const v3 = record([{ name: "a", type: "string" }, { name: "b", type: "string" }]); // a v3 reader cannot read v1: no b, no default
   const [transitive, full] = [`scratch-${randomUUID()}`, `scratch-${randomUUID()}`];
-  await setCompatibility(url, transitive);
-  await setCompatibility(url, full, "FULL");
-  for (const subject of [transitive, full]) for (const schema of [v1, v2]) await registerSchema(url, subject, schema);
+  await setCompatibility(admin, transitive);
+  await setCompatibility(admin, full, "FULL");
+  for (const subject of [transitive, full]) for (const schema of [v1, v2]) await registerSchema(admin, subject, schema);
 
-  await expect(registerSchema(url, transitive, v3)).rejects.toThrow(/409.*Incompatible/);
-  await expect(registerSchema(url, full, v3)).resolves.toEqual(expect.any(Number));
+  await expect(registerSchema(admin, transitive, v3)).rejects.toThrow(/409.*Incompatible/);
+  await expect(registerSchema(admin, full, v3)).resolves.toEqual(expect.any(Number));
 });
 
 describe("when an enum gains a symbol", () => {
@@ -119,9 +123,9 @@ describe("when an enum gains a symbol", () => {
 
   async function evolve(v1: AvroRecord, v2: AvroRecord): Promise<number> {
     const subject = `scratch-${randomUUID()}`;
-    await setCompatibility(url, subject);
-    await registerSchema(url, subject, v1);
-    return registerSchema(url, subject, v2);
+    await setCompatibility(admin, subject);
+    await registerSchema(admin, subject, v1);
+    return registerSchema(admin, subject, v2);
   }
 
   test("then the registry accepts it if the enum has a default for readers that lack the symbol", async () => {
@@ -130,5 +134,30 @@ describe("when an enum gains a symbol", () => {
 
   test("then the registry rejects it if the enum has no default", async () => {
     await expect(evolve(withReason(["a"]), withReason(["a", "b"]))).rejects.toThrow(/409.*Incompatible/);
+  });
+});
+
+describe("when a service looks its schemas up with the read-only credential", () => {
+  test("then it gets the ids registration returned", async () => {
+    const registered = await registerSchemas(admin);
+
+    expect(await lookupSchemaIds(reader)).toEqual(registered);
+  });
+
+  test("then a schema the registry lacks fails with an error that says what to run", async () => {
+    const lookup = lookupSchemaId(reader, `scratch-${randomUUID()}`, schemaFor("OrderPlaced"));
+
+    await expect(lookup).rejects.toThrow(SchemaNotRegisteredError);
+    await expect(lookup).rejects.toThrow(/pnpm infra schemas/);
+  });
+
+  test("then it cannot register one (403)", async () => {
+    await expect(registerSchema(reader, `scratch-${randomUUID()}`, schemaFor("OrderPlaced"))).rejects.toThrow(/: 403 /);
+  });
+
+  test("then a wrong password fails with an error that names the variables to check", async () => {
+    const wrong = { url, auth: { ...reader.auth, password: "wrong" } };
+
+    await expect(lookupSchemaIds(wrong)).rejects.toThrow(/401[\s\S]*SCHEMA_REGISTRY_USERNAME and SCHEMA_REGISTRY_PASSWORD/);
   });
 });

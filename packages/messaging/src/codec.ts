@@ -16,7 +16,9 @@ export interface Codec {
 export interface SchemaRegistryCodecOptions {
   /** The Confluent-compatible API root, e.g. http://localhost:8080/apis/ccompat/v7 */
   url: string;
-  /** The registered schema id of each event type (packages/contracts registers them and knows the ids). */
+  /** HTTP basic credentials; a read-only one is enough: the codec only fetches schemas by id. */
+  auth?: { username: string; password: string };
+  /** The registered schema id of each event type (lookupSchemaIds in packages/contracts finds them). */
   schemaIds: Readonly<Record<string, number>>;
 }
 
@@ -25,8 +27,8 @@ export interface SchemaRegistryCodecOptions {
  * @kafkajs/confluent-schema-registry, which fetches each schema once by id and caches it: after
  * the first event of each type, encoding and decoding are local CPU work.
  */
-export function schemaRegistryCodec({ url, schemaIds }: SchemaRegistryCodecOptions): Codec {
-  const registry = new SchemaRegistry({ host: url });
+export function schemaRegistryCodec({ url, auth, schemaIds }: SchemaRegistryCodecOptions): Codec {
+  const registry = new SchemaRegistry({ host: url, auth });
   return {
     async encode(topic, event) {
       const id = schemaIds[event.eventType];

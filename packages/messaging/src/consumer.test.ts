@@ -74,7 +74,7 @@ test("when the same event arrives twice, then its effect happens once and the co
 test("when a poison message and a schema-invalid one arrive, then both are dead-lettered with the reason and the next good one is handled", async () => {
   const topic = await freshTopic("inbox-poison");
   const ids = await testSchemaIds();
-  const registry = new SchemaRegistry({ host: env.schemaRegistryUrl });
+  const registry = new SchemaRegistry({ host: env.schemaRegistry.url, auth: env.schemaRegistry.auth });
   const notAnEvent = await registry.encode(ids.NotAnEvent!, { eventType: "ThingHappened", note: "no eventId" });
   const poison = Buffer.from("plain text, not the wire format");
   await publisher.send([

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { SchemaRegistry, SchemaType } from "@kafkajs/confluent-schema-registry";
+import { basicAuthorization } from "@shop/infra";
 import { freshDatabase as testkitFreshDatabase, useEnvironment, type FreshDatabase } from "@shop/testkit";
 import { schemaRegistryCodec, type Codec } from "./codec";
 import { ensureTopics, subscribe, type IncomingMessage, type KafkaConfig } from "./kafka";
@@ -50,14 +51,16 @@ let schemaIds: Promise<Record<string, number>> | undefined;
 /** Registers the test schemas once per test file (subjects "messaging-test-<Name>"); returns their ids. */
 export function testSchemaIds(): Promise<Record<string, number>> {
   schemaIds ??= (async () => {
-    const registry = new SchemaRegistry({ host: env.schemaRegistryUrl });
+    // Registering needs the admin credential (the services' reader may only look schemas up).
+    const { url, auth } = env.schemaRegistryAdmin;
+    const registry = new SchemaRegistry({ host: url, auth });
     const ids: Record<string, number> = {};
     for (const [name, fields] of Object.entries(schemas)) {
       const subject = `messaging-test-${name}`;
       // Apicurio answers NONE for a subject without its own level, which register() rejects: set it first.
-      const response = await fetch(`${env.schemaRegistryUrl}/config/${subject}`, {
+      const response = await fetch(`${url}/config/${subject}`, {
         method: "PUT",
-        headers: { "Content-Type": "application/vnd.schemaregistry.v1+json" },
+        headers: { "Content-Type": "application/vnd.schemaregistry.v1+json", Authorization: basicAuthorization(auth) },
         body: JSON.stringify({ compatibility: "BACKWARD" }),
       });
       if (!response.ok) throw new Error(`setting compatibility of ${subject}: HTTP ${response.status}`);
@@ -70,7 +73,7 @@ export function testSchemaIds(): Promise<Record<string, number>> {
 }
 
 export async function testCodec(): Promise<Codec> {
-  return schemaRegistryCodec({ url: env.schemaRegistryUrl, schemaIds: await testSchemaIds() });
+  return schemaRegistryCodec({ ...env.schemaRegistry, schemaIds: await testSchemaIds() }); // as a service: read-only
 }
 
 export function thing(key: string, sequence: number): ThingHappened {

@@ -18,5 +18,13 @@ export function infrastructureConfig() {
     DATABASE_URL: Type.String({ pattern: "^postgres(ql)?://", description: "the service's own PostgreSQL database, postgres://user@host:port/name" }),
     KAFKA_BROKERS: Type.String({ pattern: "^[^,\\s]+:\\d+(,[^,\\s]+:\\d+)*$", description: "comma-separated host:port list" }),
     SCHEMA_REGISTRY_URL: Type.String({ pattern: "^https?://", description: "Confluent-compatible API root, e.g. http://127.0.0.1:8080/apis/ccompat/v7" }),
+    // Services only read the registry (docs/decisions/012-schema-registry-credentials.md).
+    SCHEMA_REGISTRY_USERNAME: Type.String({ minLength: 1, description: "the registry user the service reads as: reader, read-only" }),
+    SCHEMA_REGISTRY_PASSWORD: Type.String({ minLength: 1, description: "the registry password of SCHEMA_REGISTRY_USERNAME (pnpm start: .cache/infra/dev/registry-credentials.json; compose: .env)" }),
   };
+}
+
+/** The registry's address and the service's read-only credential, as @shop/contracts and the codec take them. */
+export function schemaRegistryOf(config: { SCHEMA_REGISTRY_URL: string; SCHEMA_REGISTRY_USERNAME: string; SCHEMA_REGISTRY_PASSWORD: string }) {
+  return { url: config.SCHEMA_REGISTRY_URL, auth: { username: config.SCHEMA_REGISTRY_USERNAME, password: config.SCHEMA_REGISTRY_PASSWORD } };
 }

@@ -9,7 +9,10 @@
  * infra/src/schema-registry.ts `schemaRegistryVersion`).
  */
 import { execFile } from "node:child_process";
-import { answersMetadata, createDatabases, freePort, kafkaVersion, schemaRegistryVersion, waitFor } from "@shop/infra";
+import {
+  answersMetadata, createDatabases, freePort, kafkaVersion, newRegistryCredentials, registryAuthEnvironment, schemaRegistryVersion,
+  waitFor, type RegistryCredentials,
+} from "@shop/infra";
 import { PostgreSqlContainer } from "@testcontainers/postgresql";
 import { Client } from "pg";
 import { GenericContainer, Wait, getContainerRuntimeClient, type StartedTestContainer } from "testcontainers";
@@ -26,7 +29,7 @@ export interface ContainerState {
   /** Where the published ports are reached, e.g. "127.0.0.1". */
   host: string;
   kafka: { containerId: string; image: string; port: number };
-  schemaRegistry: { containerId: string; image: string; port: number };
+  schemaRegistry: { containerId: string; image: string; port: number; credentials: RegistryCredentials };
   postgres: { containerId: string; image: string; port: number; user: string; password: string; databases: string[] };
 }
 
@@ -57,11 +60,12 @@ export async function startContainerEnvironment(
   // after stopBroker()/startBroker() and restartDatabase(). (Simplification: the port is free
   // on this machine, which is the engine's machine unless DOCKER_HOST points elsewhere.)
   const [kafkaPort, postgresPort] = [await freePort(), await freePort()];
+  const registryCredentials = newRegistryCredentials(); // as natively: new passwords per environment
   progress(`Docker ${runtime.info.containerRuntime.serverVersion} on ${host}: starting ${Object.values(containerImages).join(", ")} (the first run pulls the images)`);
 
   const started = await Promise.allSettled([
     startKafka(host, kafkaPort),
-    startSchemaRegistry(),
+    startSchemaRegistry(registryCredentials),
     startPostgres(postgresPort, durablePostgres),
   ]);
   const failed = started.find((result) => result.status === "rejected");
@@ -76,7 +80,9 @@ export async function startContainerEnvironment(
   const state: ContainerState = {
     host,
     kafka: { containerId: kafka.getId(), image: containerImages.kafka, port: kafkaPort },
-    schemaRegistry: { containerId: registry.getId(), image: containerImages.schemaRegistry, port: registry.getMappedPort(8080) },
+    schemaRegistry: {
+      containerId: registry.getId(), image: containerImages.schemaRegistry, port: registry.getMappedPort(8080), credentials: registryCredentials,
+    },
     postgres: {
       containerId: postgres.getId(), image: containerImages.postgres, port: postgresPort,
       user: "postgres", password: "postgres", databases: [...serviceDatabases],
@@ -124,11 +130,14 @@ function startKafka(host: string, port: number): Promise<StartedTestContainer> {
     .start();
 }
 
-function startSchemaRegistry(): Promise<StartedTestContainer> {
+function startSchemaRegistry(credentials: RegistryCredentials): Promise<StartedTestContainer> {
   // In-memory storage (the image's default); never restarted, so a random host port is fine.
+  // Writes need the admin credential, reads the reader's (infra/src/registry-credentials.ts).
   return new GenericContainer(containerImages.schemaRegistry)
-    .withExposedPorts(8080)
-    .withWaitStrategy(Wait.forHttp("/health/ready", 8080).forStatusCode(200))
+    .withEnvironment(registryAuthEnvironment(credentials))
+    // Health is on the management interface, 9000 (since Apicurio 3.2; 8080 answers 404 there).
+    .withExposedPorts(8080, 9000)
+    .withWaitStrategy(Wait.forHttp("/health/ready", 9000).forStatusCode(200))
     .withStartupTimeout(120_000)
     .start();
 }
@@ -162,6 +171,8 @@ export function containerEnvironment(state: ContainerState): Environment {
     ].join("\n"),
     brokers: brokersOf(state),
     schemaRegistryUrl: schemaRegistryUrlOf(state),
+    schemaRegistry: { url: schemaRegistryUrlOf(state), auth: state.schemaRegistry.credentials.reader },
+    schemaRegistryAdmin: { url: schemaRegistryUrlOf(state), auth: state.schemaRegistry.credentials.admin },
     databaseUrl: (name) => databaseUrlOf(state, name),
 
     async stopBroker({ kill = false } = {}) {

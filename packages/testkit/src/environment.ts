@@ -14,6 +14,10 @@ export interface Environment {
   brokers: string[];
   /** Confluent-compatible API root, e.g. "http://127.0.0.1:38080/apis/ccompat/v7". */
   schemaRegistryUrl: string;
+  /** The registry as a service uses it: the URL and the read-only credential (docs/decisions/012). */
+  schemaRegistry: SchemaRegistryAccess;
+  /** The same registry with the admin credential: registers schemas, sets compatibility, deletes. */
+  schemaRegistryAdmin: SchemaRegistryAccess;
   /** Connection string of one database (created on start, one per service), e.g. databaseUrl("order"). */
   databaseUrl(name: string): string;
   /** Stops the broker (graceful, or SIGKILL with { kill: true }); its data is kept. */
@@ -24,6 +28,12 @@ export interface Environment {
   restartDatabase(): Promise<void>;
   /** Stops everything and removes temporary data. */
   stop(): Promise<void>;
+}
+
+/** A registry URL with HTTP basic credentials, as @shop/contracts and the codec take it. */
+export interface SchemaRegistryAccess {
+  url: string;
+  auth: { username: string; password: string };
 }
 
 /** The databases created in every environment: one per service (infra's list). */

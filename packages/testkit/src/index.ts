@@ -8,12 +8,12 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { readState, startNativeEnvironment, startReaper, type NativeState } from "@shop/infra";
+import { readState, registerContractSchemas, startNativeEnvironment, startReaper, type NativeState } from "@shop/infra";
 import { containerEnvironment, dockerAvailable, startContainerEnvironment, type ContainerState } from "./containers";
 import { serviceDatabases, type Environment } from "./environment";
 import { nativeEnvironment } from "./native";
 
-export type { Environment } from "./environment";
+export type { Environment, SchemaRegistryAccess } from "./environment";
 export { serviceDatabases } from "./environment";
 export { freshDatabase, type FreshDatabase } from "./fresh-database";
 export { anyQueryString, anyUrlPart, percentEncoded } from "./http-inputs";
@@ -59,7 +59,10 @@ export async function startEnvironment(
     descriptor = { kind, state: await startContainerEnvironment(progress, { durablePostgres }) };
   }
   fs.writeFileSync(descriptorFile, JSON.stringify(descriptor, null, 2));
-  return { environment: fromDescriptor(descriptor), descriptorFile };
+  const environment = fromDescriptor(descriptor);
+  // The contracts' schemas, as `pnpm start` registers them: services (and their tests) only look them up.
+  progress(await registerContractSchemas(environment.schemaRegistryAdmin.url, environment.schemaRegistryAdmin.auth));
+  return { environment, descriptorFile };
 }
 
 /** The processes of a native environment (pids, ports, data dirs); undefined for containers. */

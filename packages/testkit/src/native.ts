@@ -1,5 +1,5 @@
 import {
-  brokersOf, databaseUrlOf, readState, restartDatabase, schemaRegistryUrlOf, startBroker, stopBroker,
+  brokersOf, databaseUrlOf, readState, registryCredentialsOf, restartDatabase, schemaRegistryUrlOf, startBroker, stopBroker,
   stopNativeEnvironment, type NativeState,
 } from "@shop/infra";
 import type { Environment } from "./environment";
@@ -13,6 +13,8 @@ export function nativeEnvironment(dir: string): Environment {
     description: describeNative(state),
     brokers: brokersOf(state),
     schemaRegistryUrl: schemaRegistryUrlOf(state),
+    schemaRegistry: { url: schemaRegistryUrlOf(state), auth: registryCredentialsOf(state).reader },
+    schemaRegistryAdmin: { url: schemaRegistryUrlOf(state), auth: registryCredentialsOf(state).admin },
     databaseUrl: (name) => databaseUrlOf(state, name),
     stopBroker: (options) => stopBroker(dir, options),
     startBroker: () => startBroker(dir),

@@ -5,8 +5,8 @@
 // → rebuild.ts (the rebuild command).
 import { telemetry } from "./telemetry"; // first: with an exporter set, it instruments http and pg as they load
 import { Pool } from "pg";
-import { createLogger, exitOnStartupError, onShutdown, startMetrics } from "@shop/observability";
-import { allTopics, registerSchemas, topicOwners } from "@shop/contracts";
+import { createLogger, exitOnStartupError, onShutdown, schemaRegistryOf, startMetrics } from "@shop/observability";
+import { allTopics, lookupSchemaIds, topicOwners } from "@shop/contracts";
 import { ensureTopics, kafkaReachable, migrate, schemaRegistryCodec } from "@shop/messaging";
 import { loadConfig } from "./config";
 import { consumeEvents, consumedTopics } from "./events";
@@ -24,7 +24,8 @@ async function main(): Promise<void> {
   await migrate(pool, migrations); // the read model, and processed_events for the inbox (no outbox: nothing to publish)
   const instanceLock = await holdInstanceLock(config.DATABASE_URL, logger); // the rebuild command refuses while it is held
   await ensureTopics(kafka, allTopics); // every topic of the saga: services may start in any order
-  const codec = schemaRegistryCodec({ url: config.SCHEMA_REGISTRY_URL, schemaIds: await registerSchemas(config.SCHEMA_REGISTRY_URL) });
+  const registry = schemaRegistryOf(config); // read-only: infra registered the schemas, the service looks up their ids
+  const codec = schemaRegistryCodec({ ...registry, schemaIds: await lookupSchemaIds(registry) });
 
   const consumer = await consumeEvents({ kafka, pool, codec, logger, topics: consumedTopics, topicOwners });
 

@@ -5,7 +5,7 @@
  * and compare the rebuilt KPIs with the live ones.
  */
 import { randomUUID } from "node:crypto";
-import { registerSchemas } from "@shop/contracts";
+import { lookupSchemaIds } from "@shop/contracts";
 import { ensureTopics, schemaRegistryCodec, type Codec } from "@shop/messaging";
 import { createLogger } from "@shop/observability";
 import { waitFor } from "@shop/infra";
@@ -48,7 +48,7 @@ const consumed = (count: number) => waitFor(`${count} events consumed`, () => {
 
 beforeAll(async () => {
   db = await testDatabase();
-  codec = schemaRegistryCodec({ url: env.schemaRegistryUrl, schemaIds: await registerSchemas(env.schemaRegistryUrl) });
+  codec = schemaRegistryCodec({ ...env.schemaRegistry, schemaIds: await lookupSchemaIds(env.schemaRegistry) });
   await ensureTopics(kafka, testTopics);
   producer = await kafkaProducer(prefix);
 });

@@ -4,7 +4,7 @@
  * that publishes events to Kafka through a real outbox and relay, Avro-encoded by the registry.
  */
 import { randomUUID } from "node:crypto";
-import { examples, keyOf, registerSchemas, topicOf, type EventOf, type EventType, type ShopEvent } from "@shop/contracts";
+import { examples, keyOf, lookupSchemaIds, topicOf, type EventOf, type EventType, type ShopEvent } from "@shop/contracts";
 import { createOutbox, messagingMigrations, migrate, schemaRegistryCodec, startRelay, withTransaction } from "@shop/messaging";
 import { waitFor } from "@shop/infra";
 import { freshDatabase, useEnvironment } from "@shop/testkit";
@@ -97,7 +97,7 @@ export async function kafkaProducer(prefix: string) {
   const env = useEnvironment();
   const kafka = { clientId: "analytics-test", brokers: env.brokers };
   const db = await freshDatabase("analytics_producer", (pool) => migrate(pool, messagingMigrations));
-  const outbox = createOutbox({ codec: schemaRegistryCodec({ url: env.schemaRegistryUrl, schemaIds: await registerSchemas(env.schemaRegistryUrl) }) });
+  const outbox = createOutbox({ codec: schemaRegistryCodec({ ...env.schemaRegistry, schemaIds: await lookupSchemaIds(env.schemaRegistry) }) });
   const relay = startRelay({ databaseUrl: db.url, kafka });
   const topicFor = (event: ShopEvent) => `${prefix}.${topicOf(event.eventType)}`;
   return {

@@ -7,8 +7,8 @@
 import { telemetry } from "./telemetry"; // first: with an exporter set, it instruments http and pg as they load
 import path from "node:path";
 import { Pool } from "pg";
-import { createLogger, exitOnStartupError, onShutdown, startMetrics } from "@shop/observability";
-import { allTopics, registerSchemas, topicOwners } from "@shop/contracts";
+import { createLogger, exitOnStartupError, onShutdown, schemaRegistryOf, startMetrics } from "@shop/observability";
+import { allTopics, lookupSchemaIds, topicOwners } from "@shop/contracts";
 import { consume, createOutbox, ensureTopics, kafkaReachable, messagingMigrations, migrate, migrationsIn, schemaRegistryCodec, startRelay } from "@shop/messaging";
 import { loadConfig } from "./config";
 import { watchUnconfirmed } from "./emails";
@@ -25,7 +25,8 @@ async function main(): Promise<void> {
   const pool = new Pool({ connectionString: config.DATABASE_URL, max: 10 });
   await migrate(pool, [...messagingMigrations, ...migrationsIn(path.join(__dirname, "..", "migrations"), "email")]);
   await ensureTopics(kafka, allTopics); // every topic of the saga: services may start in any order
-  const codec = schemaRegistryCodec({ url: config.SCHEMA_REGISTRY_URL, schemaIds: await registerSchemas(config.SCHEMA_REGISTRY_URL) });
+  const registry = schemaRegistryOf(config); // read-only: infra registered the schemas, the service looks up their ids
+  const codec = schemaRegistryCodec({ ...registry, schemaIds: await lookupSchemaIds(registry) });
   const relay = startRelay({ databaseUrl: config.DATABASE_URL, kafka, logger }); // the leader publishes the outbox
   const outbox = createOutbox({ codec, wakeRelay: () => relay.wake() }); // a commit that adds rows wakes the relay in-process
   const mailer = createMailer({ url: config.SMTP_URL, from: config.EMAIL_FROM });

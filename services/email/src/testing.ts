@@ -6,7 +6,7 @@
  */
 import path from "node:path";
 import { SMTPServer } from "smtp-server";
-import { registerSchemas, type ShopEvent } from "@shop/contracts";
+import { lookupSchemaIds, type ShopEvent } from "@shop/contracts";
 import { createOutbox, messagingMigrations, migrate, migrationsIn, schemaRegistryCodec } from "@shop/messaging";
 import { freePort } from "@shop/infra";
 import { freshDatabase, useEnvironment } from "@shop/testkit";
@@ -14,8 +14,8 @@ import { freshDatabase, useEnvironment } from "@shop/testkit";
 export async function testDatabase(service: string) {
   const db = await freshDatabase(`${service}_test`, (pool) =>
     migrate(pool, [...messagingMigrations, ...migrationsIn(path.join(__dirname, "..", "migrations"), service)]));
-  const { schemaRegistryUrl } = useEnvironment();
-  const codec = schemaRegistryCodec({ url: schemaRegistryUrl, schemaIds: await registerSchemas(schemaRegistryUrl) });
+  const { schemaRegistry } = useEnvironment(); // the read-only credential, as the service has
+  const codec = schemaRegistryCodec({ ...schemaRegistry, schemaIds: await lookupSchemaIds(schemaRegistry) });
   return {
     ...db,
     codec,

@@ -4,15 +4,15 @@
  * is checked against its Avro schema as it goes in.
  */
 import path from "node:path";
-import { registerSchemas, type ShopEvent } from "@shop/contracts";
+import { lookupSchemaIds, type ShopEvent } from "@shop/contracts";
 import { createOutbox, messagingMigrations, migrate, migrationsIn, schemaRegistryCodec } from "@shop/messaging";
 import { freshDatabase, useEnvironment } from "@shop/testkit";
 
 export async function testDatabase(service: string) {
   const db = await freshDatabase(`${service}_test`, (pool) =>
     migrate(pool, [...messagingMigrations, ...migrationsIn(path.join(__dirname, "..", "migrations"), service)]));
-  const { schemaRegistryUrl } = useEnvironment();
-  const codec = schemaRegistryCodec({ url: schemaRegistryUrl, schemaIds: await registerSchemas(schemaRegistryUrl) });
+  const { schemaRegistry } = useEnvironment(); // the read-only credential, as the service has
+  const codec = schemaRegistryCodec({ ...schemaRegistry, schemaIds: await lookupSchemaIds(schemaRegistry) });
   /** Every outbox row, oldest first, its event decoded. */
   async function outboxRows(): Promise<{ topic: string; key: string; event: ShopEvent }[]> {
     const { rows } = await db.pool.query<{ topic: string; key: string; payload: Buffer }>("SELECT topic, key, payload FROM outbox ORDER BY id");

@@ -89,6 +89,7 @@ export async function startSystem(log: (line: string) => void): Promise<System> 
         env: {
           PORT: String(port), DATABASE_URL: environment!.databaseUrl(name), KAFKA_BROKERS: environment!.brokers.join(","),
           SCHEMA_REGISTRY_URL: environment!.schemaRegistryUrl, SMTP_URL: `smtp://127.0.0.1:${sinkPort}`, CATALOG_FILE: catalogFile,
+          SCHEMA_REGISTRY_USERNAME: environment!.schemaRegistry.auth.username, SCHEMA_REGISTRY_PASSWORD: environment!.schemaRegistry.auth.password,
         },
       });
       children.push({ name, child });
