@@ -9,7 +9,10 @@
  * infra/src/schema-registry.ts `schemaRegistryVersion`).
  */
 import { execFile } from "node:child_process";
-import { answersMetadata, createDatabases, freePort, kafkaVersion, schemaRegistryVersion, waitFor } from "@shop/infra";
+import {
+  adminRole, answersMetadata, createServiceDatabases, freePort, kafkaVersion, newPasswords, ownerOf, roleUrl, schemaRegistryVersion,
+  waitFor, type Passwords,
+} from "@shop/infra";
 import { PostgreSqlContainer } from "@testcontainers/postgresql";
 import { Client } from "pg";
 import { GenericContainer, Wait, getContainerRuntimeClient, type StartedTestContainer } from "testcontainers";
@@ -27,7 +30,8 @@ export interface ContainerState {
   host: string;
   kafka: { containerId: string; image: string; port: number };
   schemaRegistry: { containerId: string; image: string; port: number };
-  postgres: { containerId: string; image: string; port: number; user: string; password: string; databases: string[] };
+  /** passwords: role → password, the admin's (`postgres`) and each service's (infra/src/postgres-roles.ts). */
+  postgres: { containerId: string; image: string; port: number; passwords: Passwords; databases: string[] };
 }
 
 /** True when a Docker engine answers within `timeoutMs`; false otherwise. Never throws. */
@@ -57,12 +61,13 @@ export async function startContainerEnvironment(
   // after stopBroker()/startBroker() and restartDatabase(). (Simplification: the port is free
   // on this machine, which is the engine's machine unless DOCKER_HOST points elsewhere.)
   const [kafkaPort, postgresPort] = [await freePort(), await freePort()];
+  const passwords = newPasswords([adminRole, ...serviceDatabases]);
   progress(`Docker ${runtime.info.containerRuntime.serverVersion} on ${host}: starting ${Object.values(containerImages).join(", ")} (the first run pulls the images)`);
 
   const started = await Promise.allSettled([
     startKafka(host, kafkaPort),
     startSchemaRegistry(),
-    startPostgres(postgresPort, durablePostgres),
+    startPostgres(postgresPort, passwords[adminRole]!, durablePostgres),
   ]);
   const failed = started.find((result) => result.status === "rejected");
   if (failed) {
@@ -79,12 +84,14 @@ export async function startContainerEnvironment(
     schemaRegistry: { containerId: registry.getId(), image: containerImages.schemaRegistry, port: registry.getMappedPort(8080) },
     postgres: {
       containerId: postgres.getId(), image: containerImages.postgres, port: postgresPort,
-      user: "postgres", password: "postgres", databases: [...serviceDatabases],
+      passwords, databases: [...serviceDatabases],
     },
   };
   try {
     await waitForBroker(state);
-    await createDatabases(databaseUrlOf(state, "postgres"), state.postgres.databases);
+    const admin = new Client({ connectionString: databaseUrlOf(state, "postgres") });
+    await admin.connect();
+    await createServiceDatabases(admin, passwords).finally(() => admin.end());
   } catch (error) {
     await removeContainers(state);
     throw error;
@@ -133,11 +140,13 @@ function startSchemaRegistry(): Promise<StartedTestContainer> {
     .start();
 }
 
-function startPostgres(port: number, durable: boolean): Promise<StartedTestContainer> {
+function startPostgres(port: number, adminPassword: string, durable: boolean): Promise<StartedTestContainer> {
   return new PostgreSqlContainer(containerImages.postgres)
-    .withUsername("postgres")
-    .withPassword("postgres")
+    .withUsername(adminRole)
+    .withPassword(adminPassword)
     .withDatabase("postgres")
+    // As docker-compose.yml: SCRAM passwords on every connection, the container's own socket included.
+    .withEnvironment({ POSTGRES_HOST_AUTH_METHOD: "scram-sha-256", POSTGRES_INITDB_ARGS: "--auth-local=scram-sha-256 --auth-host=scram-sha-256" })
     .withExposedPorts({ container: 5432, host: port })
     // As the native test cluster: room for six services' pools; fsync off unless asked for a
     // durable one, because only an OS crash could lose data that way, and tests run several times faster.
@@ -147,8 +156,8 @@ function startPostgres(port: number, durable: boolean): Promise<StartedTestConta
 
 const brokersOf = (state: ContainerState) => [`${state.host}:${state.kafka.port}`];
 const schemaRegistryUrlOf = (state: ContainerState) => `http://${state.host}:${state.schemaRegistry.port}/apis/ccompat/v7`;
-const databaseUrlOf = (state: ContainerState, name: string) =>
-  `postgres://${state.postgres.user}:${state.postgres.password}@${state.host}:${state.postgres.port}/${encodeURIComponent(name)}`;
+const databaseUrlOf = (state: ContainerState, name: string, role?: string) =>
+  roleUrl(state.host, state.postgres.port, name, role ?? ownerOf(name, state.postgres.passwords), state.postgres.passwords);
 
 /** The Environment over running containers; works in any process that has the state. */
 export function containerEnvironment(state: ContainerState): Environment {
@@ -162,7 +171,7 @@ export function containerEnvironment(state: ContainerState): Environment {
     ].join("\n"),
     brokers: brokersOf(state),
     schemaRegistryUrl: schemaRegistryUrlOf(state),
-    databaseUrl: (name) => databaseUrlOf(state, name),
+    databaseUrl: (name, role) => databaseUrlOf(state, name, role),
 
     async stopBroker({ kill = false } = {}) {
       const client = await getContainerRuntimeClient();

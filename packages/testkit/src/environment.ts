@@ -14,8 +14,12 @@ export interface Environment {
   brokers: string[];
   /** Confluent-compatible API root, e.g. "http://127.0.0.1:38080/apis/ccompat/v7". */
   schemaRegistryUrl: string;
-  /** Connection string of one database (created on start, one per service), e.g. databaseUrl("order"). */
-  databaseUrl(name: string): string;
+  /**
+   * Connection string of one database, password included, as the role that owns it: a service's
+   * database (created on start) as the service's own role, e.g. databaseUrl("order"); any other
+   * (`postgres`, a test's own) as the admin. `role` connects as another role instead.
+   */
+  databaseUrl(name: string, role?: string): string;
   /** Stops the broker (graceful, or SIGKILL with { kill: true }); its data is kept. */
   stopBroker(options?: { kill?: boolean }): Promise<void>;
   /** Starts the broker again on the same address and data; resolves once it answers metadata. */

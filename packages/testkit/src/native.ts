@@ -13,7 +13,7 @@ export function nativeEnvironment(dir: string): Environment {
     description: describeNative(state),
     brokers: brokersOf(state),
     schemaRegistryUrl: schemaRegistryUrlOf(state),
-    databaseUrl: (name) => databaseUrlOf(state, name),
+    databaseUrl: (name, role) => databaseUrlOf(state, name, role),
     stopBroker: (options) => stopBroker(dir, options),
     startBroker: () => startBroker(dir),
     restartDatabase: () => restartDatabase(dir),
