@@ -22,7 +22,7 @@ async function query<Row>(url: string, sql: string): Promise<Row[]> {
 }
 
 const withPassword = (url: string, password: string) => Object.assign(new URL(url), { password }).toString();
-const next = (name: string) => serviceDatabases[(serviceDatabases.indexOf(name) + 1) % serviceDatabases.length]!;
+const next = (name: (typeof serviceDatabases)[number]) => serviceDatabases[(serviceDatabases.indexOf(name) + 1) % serviceDatabases.length]!;
 
 test.each(serviceDatabases)("when the %s service connects to its database, then it is its own role, and owns the database", async (name) => {
   const [row] = await query<{ role: string; owner: string }>(
