@@ -15,6 +15,15 @@ import { writePrivateFile } from "./private-files";
 /** The superuser of the cluster. */
 export const adminRole = "postgres";
 
+/**
+ * What docker compose reads from .env for PostgreSQL: the superuser's password, and one per role
+ * that init-databases.sh creates (the six services, and Apicurio Registry's storage).
+ */
+export const postgresComposeSecrets = [
+  "POSTGRES_PASSWORD",
+  ...["order", "inventory", "payment", "email", "warehouse", "analytics", "registry"].map((role) => `POSTGRES_${role.toUpperCase()}_PASSWORD`),
+];
+
 /** Role name → password: the admin's, and one per service database (named like the database). */
 export type Passwords = Record<string, string>;
 
