@@ -2,11 +2,11 @@
  * The development environment: the native infrastructure under .cache/infra/dev that
  * `pnpm infra` and `pnpm start` share. Started once, reused while it runs.
  */
-import fs from "node:fs";
 import path from "node:path";
 import { cacheDir } from "./paths";
 import { startKafka } from "./kafka";
 import { startPostgres } from "./postgres";
+import { writePrivateFile } from "./private-files";
 import { startSchemaRegistry } from "./schema-registry";
 import { registryCredentialsOf } from "./registry-credentials";
 import {
@@ -48,7 +48,7 @@ export function describe(state: NativeState): string {
   const rows = [
     [`Kafka ${state.kafka.version}`, running.kafka, `KAFKA_BROKERS=${brokersOf(state).join(",")}`],
     [`Apicurio Registry ${state.registry.version}`, running.registry, `SCHEMA_REGISTRY_URL=${schemaRegistryUrlOf(state)}`],
-    [`PostgreSQL ${state.postgres.version.split(" ")[0]}`, running.postgres, `DATABASE_URL=postgres://postgres@127.0.0.1:${state.postgres.port}/<service>`],
+    [`PostgreSQL ${state.postgres.version.split(" ")[0]}`, running.postgres, `DATABASE_URL=postgres://<service>:<password>@127.0.0.1:${state.postgres.port}/<service> (infra.env)`],
   ] as const;
   return [
     ...rows.map(([name, up, address]) => `  ${name.padEnd(24)} ${(up ? "running" : "STOPPED").padEnd(8)} ${address}`),
@@ -58,7 +58,7 @@ export function describe(state: NativeState): string {
   ].join("\n");
 }
 
-/** KEY=value lines a service (or `source`) can read: .cache/infra/dev/infra.env (mode 0600: it holds a password) */
+/** KEY=value lines a service (or `source`) can read: .cache/infra/dev/infra.env (mode 0600: it holds passwords) */
 export function writeEnvFile(state: NativeState): string {
   const file = path.join(state.dir, "infra.env");
   const { reader } = registryCredentialsOf(state);
@@ -68,8 +68,9 @@ export function writeEnvFile(state: NativeState): string {
     `SCHEMA_REGISTRY_USERNAME=${reader.username}`,
     `SCHEMA_REGISTRY_PASSWORD=${reader.password}`,
     ...serviceDatabases.map((db) => `DATABASE_URL_${db.toUpperCase()}=${databaseUrlOf(state, db)}`),
+    `DATABASE_URL_ADMIN=${databaseUrlOf(state, "postgres")}`, // the superuser, for psql and tools
   ];
-  fs.writeFileSync(file, `${lines.join("\n")}\n`, { mode: 0o600 });
+  writePrivateFile(file, `${lines.join("\n")}\n`);
   return file;
 }
 

@@ -19,7 +19,7 @@ export interface NativeState {
   /** Removed on stop (test runs); the dev environment is removed too: it is disposable, see infra/README.md. */
   kafka: { pid: number; port: number; controllerPort: number; dataDir: string; logFile: string; version: string };
   registry: { pid: number; port: number; logFile: string; version: string; credentialsFile: string };
-  postgres: { pid: number; port: number; dataDir: string; logFile: string; version: string; databases: string[]; fast: boolean };
+  postgres: { pid: number; port: number; dataDir: string; logFile: string; version: string; databases: string[]; fast: boolean; passwordsFile: string };
 }
 
 export interface StartOptions {
@@ -49,7 +49,8 @@ export function writeState(state: NativeState): void {
 
 export const brokersOf = (state: NativeState) => [`127.0.0.1:${state.kafka.port}`];
 export const schemaRegistryUrlOf = (state: NativeState) => `http://127.0.0.1:${state.registry.port}/apis/ccompat/v7`;
-export const databaseUrlOf = (state: NativeState, name: string) => postgresUrl(state.postgres.port, name);
+/** As the role that owns the database (a service's own role for its database), or as `role`: see postgresUrl. */
+export const databaseUrlOf = (state: NativeState, name: string, role?: string) => postgresUrl(state.postgres, name, role);
 
 /** Starts all three in parallel. If one fails, the others are stopped and the error says which and why. */
 export async function startNativeEnvironment(options: StartOptions): Promise<NativeState> {
@@ -81,6 +82,7 @@ export async function startNativeEnvironment(options: StartOptions): Promise<Nat
   const postgres = {
     port: ports.postgres, dataDir: postgresDataDir(options.dir), logFile: path.join(options.dir, "postgres.log"),
     databases: [...options.databases], fast: options.fastPostgres ?? false,
+    passwordsFile: path.join(options.dir, "postgres-passwords.json"), // 0600; see postgres-roles.ts
   };
 
   const started = await Promise.allSettled([

@@ -35,11 +35,11 @@ test("when the environment lives inside a folder only its owner may enter, then 
   const environmentDir = path.join(privateFolder, "repo", ".cache", "infra", "dev");
   fs.mkdirSync(environmentDir, { recursive: true, mode: 0o755 });
   const dataDir = postgresDataDir(environmentDir);
-  const port = await freePort();
+  const postgres = { port: await freePort(), passwordsFile: path.join(environmentDir, "postgres-passwords.json") };
   let pid: number | undefined;
   try {
-    pid = (await startPostgres({ dataDir, port, logFile: path.join(environmentDir, "postgres.log"), databases: ["probe"], fast: true })).pid;
-    const client = new Client({ connectionString: postgresUrl(port, "probe") });
+    pid = (await startPostgres({ ...postgres, dataDir, logFile: path.join(environmentDir, "postgres.log"), databases: ["probe"], fast: true })).pid;
+    const client = new Client({ connectionString: postgresUrl(postgres, "probe") });
     await client.connect();
     const { rows } = await client.query<{ answer: number }>("SELECT 1 + 1 AS answer");
     await client.end();

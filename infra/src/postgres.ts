@@ -2,6 +2,7 @@
  * PostgreSQL as a private cluster: the machine's own server binaries (initdb, postgres),
  * a data dir of ours, a port of ours, listening on 127.0.0.1 only. Never the machine's
  * running PostgreSQL: a new user's machine may have none, and tests must not share state.
+ * Every connection needs a password; each service database has a role of its own (postgres-roles.ts).
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -9,6 +10,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { Client } from "pg";
 import { assertPortFree } from "./ports";
+import {
+  adminRole, createServiceDatabases, newPasswords, ownerOf, readPasswords, roleUrl, writeHbaConf, writePasswords,
+} from "./postgres-roles";
 import { spawnDetached, stopProcess, tail } from "./processes";
 import { silent, type Progress } from "./progress";
 import { waitFor } from "./wait";
@@ -17,8 +21,10 @@ export interface PostgresOptions {
   dataDir: string;
   port: number;
   logFile: string;
-  /** Databases to create on first start (one per service). */
+  /** Databases to create on first start (one per service), each with a role of the same name that owns it. */
   databases: readonly string[];
+  /** Role → password (mode 0600): written on the first start, read on later ones. */
+  passwordsFile: string;
   /**
    * fsync off: a crash of PostgreSQL itself (kill -9) still loses nothing, only an OS crash
    * could. Tests use it to run faster; the dev environment keeps durable defaults.
@@ -29,11 +35,13 @@ export interface PostgresOptions {
 
 export interface PostgresBinaries { binDir: string; version: string }
 
-/** The superuser of our private cluster; trust auth on 127.0.0.1 only. */
-export const postgresUser = "postgres";
-
-export function postgresUrl(port: number, database: string): string {
-  return `postgres://${postgresUser}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+/**
+ * The URL of `database` as `role`, password included; by default as the role that owns it: a
+ * service's database as the service's own role, any other (`postgres`, a test's) as the admin.
+ */
+export function postgresUrl(postgres: { port: number; passwordsFile: string }, database: string, role?: string): string {
+  const passwords = readPasswords(postgres.passwordsFile);
+  return roleUrl("127.0.0.1", postgres.port, database, role ?? ownerOf(database, passwords), passwords);
 }
 
 /** Finds initdb and postgres: $PG_BIN_DIR, then `pg_config --bindir`, then the newest /usr/lib/postgresql/N/bin. */
@@ -117,14 +125,10 @@ export async function startPostgres(options: PostgresOptions): Promise<{ pid: nu
 
   if (firstStart) {
     progress(`initdb ${options.dataDir} (PostgreSQL ${version})`);
-    fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
-    if (user) fs.chownSync(options.dataDir, user.uid, user.gid);
-    const init = spawnSync(
-      path.join(binDir, "initdb"),
-      ["-D", options.dataDir, "-U", postgresUser, "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync"],
-      { encoding: "utf8", ...(user ? { uid: user.uid, gid: user.gid } : {}) },
-    );
-    if (init.status !== 0) throw new Error(`initdb failed:\n${init.stdout}\n${init.stderr}`);
+    const passwords = newPasswords([adminRole, ...options.databases]);
+    writePasswords(options.passwordsFile, passwords);
+    initdb(binDir, options.dataDir, passwords[adminRole]!, user);
+    writeHbaConf(options.dataDir, user); // replaces initdb's: SCRAM over TCP only
   }
 
   const settings = [
@@ -143,7 +147,7 @@ export async function startPostgres(options: PostgresOptions): Promise<{ pid: nu
 
   try {
     await waitFor("PostgreSQL to accept connections", async () => {
-      const client = new Client({ connectionString: postgresUrl(options.port, "postgres") });
+      const client = new Client({ connectionString: postgresUrl(options, "postgres") });
       await client.connect();
       await client.end();
       return true;
@@ -152,21 +156,35 @@ export async function startPostgres(options: PostgresOptions): Promise<{ pid: nu
     await stopProcess(pid, { signal: "SIGKILL" });
     throw new Error(`PostgreSQL did not start: ${(error as Error).message}\n--- ${options.logFile} ---\n${tail(options.logFile)}`);
   }
-  if (firstStart) await createDatabases(postgresUrl(options.port, "postgres"), options.databases);
+  if (firstStart) {
+    const admin = new Client({ connectionString: postgresUrl(options, "postgres") });
+    await admin.connect();
+    await createServiceDatabases(admin, readPasswords(options.passwordsFile)).finally(() => admin.end());
+  }
   return { pid, version };
 }
 
-/** Creates one database per name, connected as a superuser at `adminUrl` (also used for containers). */
-export async function createDatabases(adminUrl: string, databases: readonly string[]): Promise<void> {
-  const client = new Client({ connectionString: adminUrl });
-  await client.connect();
+/**
+ * A new cluster whose superuser has a password from the start: initdb reads it from a file, and
+ * every connection must give one (SCRAM), so there is never a moment without authentication.
+ */
+function initdb(binDir: string, dataDir: string, adminPassword: string, user?: { uid: number; gid: number }): void {
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  // initdb wants an empty data dir, and runs as `user` when we are root: the password file goes in a
+  // folder of its own beside the data dir, which `user` can reach (postgresDataDir), and is removed at once.
+  const folder = fs.mkdtempSync(path.join(path.dirname(dataDir), ".initdb-"));
+  const passwordFile = path.join(folder, "password");
+  fs.writeFileSync(passwordFile, `${adminPassword}\n`, { mode: 0o600 });
+  if (user) for (const owned of [dataDir, folder, passwordFile]) fs.chownSync(owned, user.uid, user.gid);
   try {
-    for (const name of databases) {
-      // Identifiers cannot be parameters; names come from our own list, quoted because `order` is reserved.
-      await client.query(`CREATE DATABASE "${name.replaceAll('"', '""')}"`);
-    }
+    const init = spawnSync(
+      path.join(binDir, "initdb"),
+      ["-D", dataDir, "-U", adminRole, `--pwfile=${passwordFile}`, "--auth=scram-sha-256", "-E", "UTF8", "--locale=C", "--no-sync"],
+      { encoding: "utf8", ...(user ? { uid: user.uid, gid: user.gid } : {}) },
+    );
+    if (init.status !== 0) throw new Error(`initdb failed:\n${init.stdout}\n${init.stderr}`);
   } finally {
-    await client.end();
+    fs.rmSync(folder, { recursive: true, force: true });
   }
 }
 

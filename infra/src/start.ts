@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
-import { describe, devDir, ensureDevEnvironment } from "./dev-environment";
+import { describe, devDir, ensureDevEnvironment, writeEnvFile } from "./dev-environment";
 import { formatLogLine } from "./log-lines";
 import { brokersOf, databaseUrlOf, schemaRegistryUrlOf, stopNativeEnvironment } from "./native-environment";
 import { repoRoot } from "./paths";
@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   for (const { name, port } of services) await assertPortFree(port, `The ${name} service`);
   const infra = await ensureDevEnvironment((line) => console.log(line));
   if (infra.started) startReaper(devDir); // stops the infrastructure if this command dies
-  console.log(describe(infra.state));
+  console.log(`${describe(infra.state)}\n  Env file: ${writeEnvFile(infra.state)}`); // its URLs hold the passwords
   // Infra registers the schemas with the admin credential; the services get the read-only one.
   const { admin, reader } = registryCredentialsOf(infra.state);
   console.log(await registerContractSchemas(schemaRegistryUrlOf(infra.state), admin));

@@ -72,7 +72,7 @@ export async function startSagaSystem(catalog: Product[], { sagaTimeoutMs = 10_0
   const databases: FreshDatabase[] = [];
   const services = {} as Record<SagaService, ServiceProcess>;
   await Promise.all(sagaServices.map(async (name) => {
-    const database = await freshDatabase(`e2e_${name}`);
+    const database = await freshDatabase(`e2e_${name}`, undefined, { owner: name }); // the service's own role, as in production
     databases.push(database);
     services[name] = await startService(name, await freePort(), {
       DATABASE_URL: database.url, KAFKA_BROKERS: env.brokers.join(","), SCHEMA_REGISTRY_URL: env.schemaRegistryUrl,

@@ -18,7 +18,7 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { freePort } from "@shop/infra";
-import { startPostgres, stopPostgres } from "@shop/infra/src/postgres";
+import { postgresUrl, startPostgres, stopPostgres } from "@shop/infra/src/postgres";
 import { environmentOf, variants, type Variant } from "./tracing-variants";
 
 const requests = Number(process.env.BENCH_REQUESTS ?? 1000);
@@ -117,8 +117,9 @@ async function main(): Promise<void> {
   let databaseUrl = process.env.BENCH_DATABASE_URL;
   if (!databaseUrl) {
     const port = await freePort();
-    postgres = await startPostgres({ dataDir: path.join(dir, "postgres"), port, logFile: path.join(dir, "postgres.log"), databases: ["bench"], fast: true });
-    databaseUrl = `postgres://postgres@127.0.0.1:${port}/bench`;
+    const options = { port, passwordsFile: path.join(dir, "postgres-passwords.json") };
+    postgres = await startPostgres({ ...options, dataDir: path.join(dir, "postgres"), logFile: path.join(dir, "postgres.log"), databases: ["bench"], fast: true });
+    databaseUrl = postgresUrl(options, "bench"); // as the `bench` role, which owns it
   }
   const sink = await startSink();
   const servers: Server[] = [];

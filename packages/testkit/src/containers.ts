@@ -10,8 +10,8 @@
  */
 import { execFile } from "node:child_process";
 import {
-  answersMetadata, createDatabases, freePort, kafkaVersion, newRegistryCredentials, registryAuthEnvironment, schemaRegistryVersion,
-  waitFor, type RegistryCredentials,
+  adminRole, answersMetadata, createServiceDatabases, freePort, kafkaVersion, newPasswords, newRegistryCredentials, ownerOf,
+  registryAuthEnvironment, roleUrl, schemaRegistryVersion, waitFor, type Passwords, type RegistryCredentials,
 } from "@shop/infra";
 import { PostgreSqlContainer } from "@testcontainers/postgresql";
 import { Client } from "pg";
@@ -30,7 +30,8 @@ export interface ContainerState {
   host: string;
   kafka: { containerId: string; image: string; port: number };
   schemaRegistry: { containerId: string; image: string; port: number; credentials: RegistryCredentials };
-  postgres: { containerId: string; image: string; port: number; user: string; password: string; databases: string[] };
+  /** passwords: role → password, the admin's (`postgres`) and each service's (infra/src/postgres-roles.ts). */
+  postgres: { containerId: string; image: string; port: number; passwords: Passwords; databases: string[] };
 }
 
 /** True when a Docker engine answers within `timeoutMs`; false otherwise. Never throws. */
@@ -61,12 +62,13 @@ export async function startContainerEnvironment(
   // on this machine, which is the engine's machine unless DOCKER_HOST points elsewhere.)
   const [kafkaPort, postgresPort] = [await freePort(), await freePort()];
   const registryCredentials = newRegistryCredentials(); // as natively: new passwords per environment
+  const passwords = newPasswords([adminRole, ...serviceDatabases]);
   progress(`Docker ${runtime.info.containerRuntime.serverVersion} on ${host}: starting ${Object.values(containerImages).join(", ")} (the first run pulls the images)`);
 
   const started = await Promise.allSettled([
     startKafka(host, kafkaPort),
     startSchemaRegistry(registryCredentials),
-    startPostgres(postgresPort, durablePostgres),
+    startPostgres(postgresPort, passwords[adminRole]!, durablePostgres),
   ]);
   const failed = started.find((result) => result.status === "rejected");
   if (failed) {
@@ -85,12 +87,14 @@ export async function startContainerEnvironment(
     },
     postgres: {
       containerId: postgres.getId(), image: containerImages.postgres, port: postgresPort,
-      user: "postgres", password: "postgres", databases: [...serviceDatabases],
+      passwords, databases: [...serviceDatabases],
     },
   };
   try {
     await waitForBroker(state);
-    await createDatabases(databaseUrlOf(state, "postgres"), state.postgres.databases);
+    const admin = new Client({ connectionString: databaseUrlOf(state, "postgres") });
+    await admin.connect();
+    await createServiceDatabases(admin, passwords).finally(() => admin.end());
   } catch (error) {
     await removeContainers(state);
     throw error;
@@ -142,11 +146,13 @@ function startSchemaRegistry(credentials: RegistryCredentials): Promise<StartedT
     .start();
 }
 
-function startPostgres(port: number, durable: boolean): Promise<StartedTestContainer> {
+function startPostgres(port: number, adminPassword: string, durable: boolean): Promise<StartedTestContainer> {
   return new PostgreSqlContainer(containerImages.postgres)
-    .withUsername("postgres")
-    .withPassword("postgres")
+    .withUsername(adminRole)
+    .withPassword(adminPassword)
     .withDatabase("postgres")
+    // As docker-compose.yml: SCRAM passwords on every connection, the container's own socket included.
+    .withEnvironment({ POSTGRES_HOST_AUTH_METHOD: "scram-sha-256", POSTGRES_INITDB_ARGS: "--auth-local=scram-sha-256 --auth-host=scram-sha-256" })
     .withExposedPorts({ container: 5432, host: port })
     // As the native test cluster: room for six services' pools; fsync off unless asked for a
     // durable one, because only an OS crash could lose data that way, and tests run several times faster.
@@ -156,8 +162,8 @@ function startPostgres(port: number, durable: boolean): Promise<StartedTestConta
 
 const brokersOf = (state: ContainerState) => [`${state.host}:${state.kafka.port}`];
 const schemaRegistryUrlOf = (state: ContainerState) => `http://${state.host}:${state.schemaRegistry.port}/apis/ccompat/v7`;
-const databaseUrlOf = (state: ContainerState, name: string) =>
-  `postgres://${state.postgres.user}:${state.postgres.password}@${state.host}:${state.postgres.port}/${encodeURIComponent(name)}`;
+const databaseUrlOf = (state: ContainerState, name: string, role?: string) =>
+  roleUrl(state.host, state.postgres.port, name, role ?? ownerOf(name, state.postgres.passwords), state.postgres.passwords);
 
 /** The Environment over running containers; works in any process that has the state. */
 export function containerEnvironment(state: ContainerState): Environment {
@@ -173,7 +179,7 @@ export function containerEnvironment(state: ContainerState): Environment {
     schemaRegistryUrl: schemaRegistryUrlOf(state),
     schemaRegistry: { url: schemaRegistryUrlOf(state), auth: state.schemaRegistry.credentials.reader },
     schemaRegistryAdmin: { url: schemaRegistryUrlOf(state), auth: state.schemaRegistry.credentials.admin },
-    databaseUrl: (name) => databaseUrlOf(state, name),
+    databaseUrl: (name, role) => databaseUrlOf(state, name, role),
 
     async stopBroker({ kill = false } = {}) {
       const client = await getContainerRuntimeClient();

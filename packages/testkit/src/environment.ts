@@ -18,8 +18,12 @@ export interface Environment {
   schemaRegistry: SchemaRegistryAccess;
   /** The same registry with the admin credential: registers schemas, sets compatibility, deletes. */
   schemaRegistryAdmin: SchemaRegistryAccess;
-  /** Connection string of one database (created on start, one per service), e.g. databaseUrl("order"). */
-  databaseUrl(name: string): string;
+  /**
+   * Connection string of one database, password included, as the role that owns it: a service's
+   * database (created on start) as the service's own role, e.g. databaseUrl("order"); any other
+   * (`postgres`, a test's own) as the admin. `role` connects as another role instead.
+   */
+  databaseUrl(name: string, role?: string): string;
   /** Stops the broker (graceful, or SIGKILL with { kill: true }); its data is kept. */
   stopBroker(options?: { kill?: boolean }): Promise<void>;
   /** Starts the broker again on the same address and data; resolves once it answers metadata. */

@@ -15,7 +15,7 @@ export function nativeEnvironment(dir: string): Environment {
     schemaRegistryUrl: schemaRegistryUrlOf(state),
     schemaRegistry: { url: schemaRegistryUrlOf(state), auth: registryCredentialsOf(state).reader },
     schemaRegistryAdmin: { url: schemaRegistryUrlOf(state), auth: registryCredentialsOf(state).admin },
-    databaseUrl: (name) => databaseUrlOf(state, name),
+    databaseUrl: (name, role) => databaseUrlOf(state, name, role),
     stopBroker: (options) => stopBroker(dir, options),
     startBroker: () => startBroker(dir),
     restartDatabase: () => restartDatabase(dir),
