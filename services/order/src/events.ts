@@ -4,14 +4,14 @@
  * (orders.ts, applyFacts), each with a fixed number of statements per batch. Events not listed
  * here (StockReleased, StockCommitted, PaymentRefunded) need nothing from order.
  */
-import type { EventOf, EventType, ShopEvent } from "@shop/contracts";
+import { topicsConsumedBy, type EventOf, type EventType, type ShopEvent } from "@shop/contracts";
 import type { BatchHandler, Outbox } from "@shop/messaging";
 import { upsertProducts } from "./db";
 import { applyFacts, type Fact } from "./orders";
 import type { SagaFact } from "./order-saga";
 
 /** The topics order consumes: the catalogue and the other services' saga facts. */
-export const consumedTopics = ["catalog", "inventory", "payments", "shipments"];
+export const consumedTopics = [...topicsConsumedBy.order];
 
 /** The events that are saga facts: each is the fact of the same name (order-saga.ts). */
 const sagaFacts = new Set<EventType>(["StockReserved", "StockReservationFailed", "PaymentCaptured", "PaymentFailed", "ShipmentScheduled", "ShipmentFailed"]);

@@ -3,12 +3,12 @@
  * order and act when the order's payment has all it needs (payments.ts). A batch of events is
  * handled at once, with a fixed number of statements. Events not listed here need nothing from payment.
  */
-import { topics, type EventType, type ShopEvent } from "@shop/contracts";
+import { topicsConsumedBy, type EventType, type ShopEvent } from "@shop/contracts";
 import type { BatchHandler, Outbox } from "@shop/messaging";
 import { recordFacts, type PaymentFact } from "./payments";
 
 /** The topics payment consumes: order details and cancellations, reservations, shipment failures. */
-export const consumedTopics = [topics.orders, topics.inventory, topics.shipments];
+export const consumedTopics = [...topicsConsumedBy.payment];
 
 /** The events payment learns from. */
 const paymentFacts = new Set<EventType>([

@@ -4,12 +4,12 @@
  * handled at once, with a fixed number of statements. Events not listed here need nothing from
  * the warehouse.
  */
-import { topics, type EventType, type ShopEvent } from "@shop/contracts";
+import { topicsConsumedBy, type EventType, type ShopEvent } from "@shop/contracts";
 import type { BatchHandler, Outbox } from "@shop/messaging";
 import { recordFacts, type ShipmentFact } from "./shipments";
 
 /** The topics the warehouse consumes: order details and cancellations, captured payments. */
-export const consumedTopics = [topics.orders, topics.payments];
+export const consumedTopics = [...topicsConsumedBy.warehouse];
 
 /** The events the warehouse learns from. */
 const shipmentFacts = new Set<EventType>([
