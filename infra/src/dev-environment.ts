@@ -4,6 +4,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { credentialsFileOf, kafkaEnvFileLines } from "./kafka-credentials";
 import { cacheDir } from "./paths";
 import { startKafka } from "./kafka";
 import { startPostgres } from "./postgres";
@@ -51,6 +52,7 @@ export function describe(state: NativeState): string {
   ] as const;
   return [
     ...rows.map(([name, up, address]) => `  ${name.padEnd(24)} ${(up ? "running" : "STOPPED").padEnd(8)} ${address}`),
+    `  Kafka users (SASL/SCRAM): admin for tools, one per service; passwords in ${credentialsFileOf(state.kafka.dataDir)} (pnpm infra up also writes infra.env)`,
     `  Logs and data: ${state.dir}`,
     // As root in a folder PostgreSQL's user cannot enter, its data lives elsewhere (postgresDataDir).
     ...(path.dirname(state.postgres.dataDir) === state.dir ? [] : [`  PostgreSQL data: ${state.postgres.dataDir}`]),
@@ -64,8 +66,10 @@ export function writeEnvFile(state: NativeState): string {
     `KAFKA_BROKERS=${brokersOf(state).join(",")}`,
     `SCHEMA_REGISTRY_URL=${schemaRegistryUrlOf(state)}`,
     ...serviceDatabases.map((db) => `DATABASE_URL_${db.toUpperCase()}=${databaseUrlOf(state, db)}`),
+    ...kafkaEnvFileLines(state),
   ];
-  fs.writeFileSync(file, `${lines.join("\n")}\n`);
+  fs.writeFileSync(file, `${lines.join("\n")}\n`, { mode: 0o600 }); // it holds the Kafka passwords
+  fs.chmodSync(file, 0o600); // also when an older file was there
   return file;
 }
 

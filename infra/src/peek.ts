@@ -2,12 +2,14 @@
  * pnpm peek <topic> [--follow]: prints the events on a topic, decoded from Avro, with their key
  * and headers (event-type, traceparent ...): what the services actually sent each other. Reads
  * from the beginning with a throw-away consumer group, so it never moves a service's offsets.
- * Uses the running `pnpm infra up` / `pnpm start` environment, or KAFKA_BROKERS and SCHEMA_REGISTRY_URL.
+ * Uses the running `pnpm infra up` / `pnpm start` environment as its admin principal, or KAFKA_BROKERS,
+ * KAFKA_USERNAME, KAFKA_PASSWORD (admin's, or a service's for the topics it may read) and SCHEMA_REGISTRY_URL.
  */
 import { randomUUID } from "node:crypto";
 import { SchemaRegistry } from "@kafkajs/confluent-schema-registry";
 import { Kafka, logLevel } from "kafkajs";
 import { devDir } from "./dev-environment";
+import { kafkaCredentialsOf, saslOf } from "./kafka-credentials";
 import { brokersOf, readState, schemaRegistryUrlOf } from "./native-environment";
 import { untilStopped } from "./signals";
 
@@ -21,9 +23,13 @@ async function main(): Promise<void> {
   const state = readState(devDir);
   const brokers = process.env.KAFKA_BROKERS?.split(",") ?? (state && brokersOf(state));
   const registryUrl = process.env.SCHEMA_REGISTRY_URL ?? (state && schemaRegistryUrlOf(state));
-  if (!brokers || !registryUrl) throw new Error("Nothing running: start it with `pnpm start` (or set KAFKA_BROKERS and SCHEMA_REGISTRY_URL).");
+  const { KAFKA_USERNAME: username, KAFKA_PASSWORD: password } = process.env;
+  const credentials = username && password ? { username, password } : state && kafkaCredentialsOf(state).admin;
+  if (!brokers || !registryUrl || !credentials) {
+    throw new Error("Nothing running: start it with `pnpm start` (or set KAFKA_BROKERS, KAFKA_USERNAME, KAFKA_PASSWORD and SCHEMA_REGISTRY_URL).");
+  }
 
-  const kafka = new Kafka({ clientId: "peek", brokers, logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ clientId: "peek", brokers, sasl: saslOf(credentials), logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
   const end = (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);

@@ -7,6 +7,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { describe, devDir, ensureDevEnvironment } from "./dev-environment";
+import { kafkaCredentialsOf, kafkaEnv, type KafkaPrincipal } from "./kafka-credentials";
 import { formatLogLine } from "./log-lines";
 import { brokersOf, databaseUrlOf, schemaRegistryUrlOf, stopNativeEnvironment } from "./native-environment";
 import { repoRoot } from "./paths";
@@ -50,6 +51,7 @@ async function main(): Promise<void> {
   const children = services.map(({ name, port }, index) => startService(name, index, {
     PORT: String(port), DATABASE_URL: databaseUrlOf(infra.state, name), KAFKA_BROKERS: brokersOf(infra.state).join(","),
     SCHEMA_REGISTRY_URL: schemaRegistryUrlOf(infra.state), SMTP_URL: smtp.url,
+    ...kafkaEnv(kafkaCredentialsOf(infra.state)[name as KafkaPrincipal]), // its own Kafka principal (decision 011)
   }));
   const stop = async () => {
     console.log("\nStopping the services...");

@@ -9,7 +9,12 @@
  * infra/src/schema-registry.ts `schemaRegistryVersion`).
  */
 import { execFile } from "node:child_process";
-import { answersMetadata, createDatabases, freePort, kafkaVersion, schemaRegistryVersion, waitFor } from "@shop/infra";
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+import {
+  answersMetadata, createDatabases, freePort, kafkaPrincipals, kafkaVersion, schemaRegistryVersion, setUpKafka, waitFor,
+  type KafkaCredentials, type KafkaPrincipal,
+} from "@shop/infra";
 import { PostgreSqlContainer } from "@testcontainers/postgresql";
 import { Client } from "pg";
 import { GenericContainer, Wait, getContainerRuntimeClient, type StartedTestContainer } from "testcontainers";
@@ -25,7 +30,7 @@ export const containerImages = {
 export interface ContainerState {
   /** Where the published ports are reached, e.g. "127.0.0.1". */
   host: string;
-  kafka: { containerId: string; image: string; port: number };
+  kafka: { containerId: string; image: string; port: number; credentials: Record<KafkaPrincipal, KafkaCredentials> };
   schemaRegistry: { containerId: string; image: string; port: number };
   postgres: { containerId: string; image: string; port: number; user: string; password: string; databases: string[] };
 }
@@ -57,10 +62,12 @@ export async function startContainerEnvironment(
   // after stopBroker()/startBroker() and restartDatabase(). (Simplification: the port is free
   // on this machine, which is the engine's machine unless DOCKER_HOST points elsewhere.)
   const [kafkaPort, postgresPort] = [await freePort(), await freePort()];
+  const credentials = Object.fromEntries(kafkaPrincipals.map((username) => [username, { username, password: randomBytes(24).toString("hex") }])) as
+    Record<KafkaPrincipal, KafkaCredentials>;
   progress(`Docker ${runtime.info.containerRuntime.serverVersion} on ${host}: starting ${Object.values(containerImages).join(", ")} (the first run pulls the images)`);
 
   const started = await Promise.allSettled([
-    startKafka(host, kafkaPort),
+    startKafka(host, kafkaPort, credentials),
     startSchemaRegistry(),
     startPostgres(postgresPort, durablePostgres),
   ]);
@@ -75,7 +82,7 @@ export async function startContainerEnvironment(
 
   const state: ContainerState = {
     host,
-    kafka: { containerId: kafka.getId(), image: containerImages.kafka, port: kafkaPort },
+    kafka: { containerId: kafka.getId(), image: containerImages.kafka, port: kafkaPort, credentials },
     schemaRegistry: { containerId: registry.getId(), image: containerImages.schemaRegistry, port: registry.getMappedPort(8080) },
     postgres: {
       containerId: postgres.getId(), image: containerImages.postgres, port: postgresPort,
@@ -84,6 +91,7 @@ export async function startContainerEnvironment(
   };
   try {
     await waitForBroker(state);
+    await setUpKafka(brokersOf(state), credentials.admin, progress); // topics and ACLs, as natively (decision 011)
     await createDatabases(databaseUrlOf(state, "postgres"), state.postgres.databases);
   } catch (error) {
     await removeContainers(state);
@@ -93,30 +101,20 @@ export async function startContainerEnvironment(
   return state;
 }
 
-function startKafka(host: string, port: number): Promise<StartedTestContainer> {
+function startKafka(host: string, port: number, credentials: Record<KafkaPrincipal, KafkaCredentials>): Promise<StartedTestContainer> {
   // A GenericContainer, not @testcontainers/kafka: its KafkaContainer (12.x) drives Confluent's
   // cp-kafka images (their start scripts, their version numbers) and cannot run apache/kafka.
+  // The broker's settings are those of docker compose: infra/kafka/container-start.sh (decision 011).
+  const script = path.resolve(__dirname, "..", "..", "..", "infra", "kafka", "container-start.sh");
   return new GenericContainer(containerImages.kafka)
+    .withCopyFilesToContainer([{ source: script, target: "/opt/shop/container-start.sh", mode: 0o755 }])
+    .withCommand(["sh", "/opt/shop/container-start.sh"])
     .withEnvironment({
-      KAFKA_NODE_ID: "1",
-      KAFKA_PROCESS_ROLES: "broker,controller",
       CLUSTER_ID: "4L6g3nShT-eMCtK--X86sw",
-      KAFKA_CONTROLLER_QUORUM_VOTERS: "1@localhost:9093",
-      KAFKA_CONTROLLER_LISTENER_NAMES: "CONTROLLER",
-      // PLAINTEXT: the broker talking to itself; HOST: the tests, on the fixed published port.
-      KAFKA_LISTENERS: "PLAINTEXT://:9092,CONTROLLER://:9093,HOST://:9094",
-      KAFKA_ADVERTISED_LISTENERS: `PLAINTEXT://localhost:9092,HOST://${host}:${port}`,
-      KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,HOST:PLAINTEXT",
-      KAFKA_INTER_BROKER_LISTENER_NAME: "PLAINTEXT",
-      KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: "1",
-      KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR: "1",
-      KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: "1",
-      KAFKA_SHARE_COORDINATOR_STATE_TOPIC_REPLICATION_FACTOR: "1",
-      KAFKA_SHARE_COORDINATOR_STATE_TOPIC_MIN_ISR: "1",
-      KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS: "0",
-      KAFKA_NUM_PARTITIONS: "3",
-      // In the image's data volume, which outlives a stop/start of the container.
-      KAFKA_LOG_DIRS: "/var/lib/kafka/data",
+      // INTERNAL: the broker talking to itself; HOST: the tests, on the fixed published port.
+      KAFKA_ADVERTISED_LISTENERS: `INTERNAL://localhost:9092,HOST://${host}:${port}`,
+      KAFKA_ADMIN_PASSWORD: credentials.admin.password,
+      ...Object.fromEntries(kafkaPrincipals.filter((p) => p !== "admin").map((p) => [`KAFKA_PASSWORD_${p.toUpperCase()}`, credentials[p].password])),
       KAFKA_HEAP_OPTS: "-Xmx512m -Xms256m",
     })
     .withExposedPorts({ container: 9094, host: port })
@@ -161,6 +159,7 @@ export function containerEnvironment(state: ContainerState): Environment {
       `  PostgreSQL ${state.postgres.image} at ${state.host}:${state.postgres.port} (container ${shortId(state.postgres.containerId)}), databases: ${state.postgres.databases.join(", ")}`,
     ].join("\n"),
     brokers: brokersOf(state),
+    kafkaCredentials: (principal) => state.kafka.credentials[principal],
     schemaRegistryUrl: schemaRegistryUrlOf(state),
     databaseUrl: (name) => databaseUrlOf(state, name),
 
@@ -210,7 +209,7 @@ async function waitForBroker(state: ContainerState): Promise<void> {
   const container = client.container.getById(state.kafka.containerId);
   const result = await waitFor(`Kafka at ${brokersOf(state)[0]} to answer a metadata request`, async () => {
     if (!(await container.inspect()).State.Running) return "exited";
-    return (await answersMetadata(brokersOf(state))) && "ready";
+    return (await answersMetadata(brokersOf(state), state.kafka.credentials.admin)) && "ready";
   }, { timeoutMs: 90_000, intervalMs: 250 });
   if (result === "exited") {
     let logs = "";

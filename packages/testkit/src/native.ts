@@ -1,5 +1,5 @@
 import {
-  brokersOf, databaseUrlOf, readState, restartDatabase, schemaRegistryUrlOf, startBroker, stopBroker,
+  brokersOf, databaseUrlOf, kafkaCredentialsOf, readState, restartDatabase, schemaRegistryUrlOf, startBroker, stopBroker,
   stopNativeEnvironment, type NativeState,
 } from "@shop/infra";
 import type { Environment } from "./environment";
@@ -12,6 +12,7 @@ export function nativeEnvironment(dir: string): Environment {
     kind: "native",
     description: describeNative(state),
     brokers: brokersOf(state),
+    kafkaCredentials: (principal) => kafkaCredentialsOf(state)[principal],
     schemaRegistryUrl: schemaRegistryUrlOf(state),
     databaseUrl: (name) => databaseUrlOf(state, name),
     stopBroker: (options) => stopBroker(dir, options),
