@@ -52,7 +52,7 @@ export function describe(state: NativeState): string {
   ] as const;
   return [
     ...rows.map(([name, up, address]) => `  ${name.padEnd(24)} ${(up ? "running" : "STOPPED").padEnd(8)} ${address}`),
-    `  Kafka users (SASL/SCRAM): admin for tools, one per service; passwords in ${credentialsFileOf(state.kafka.dataDir)} (pnpm infra up also writes infra.env)`,
+    `  Kafka users (SASL/SCRAM): admin for tools, one per service; passwords in ${credentialsFileOf(state.kafka.dataDir)} and infra.env`,
     `  Logs and data: ${state.dir}`,
     // As root in a folder PostgreSQL's user cannot enter, its data lives elsewhere (postgresDataDir).
     ...(path.dirname(state.postgres.dataDir) === state.dir ? [] : [`  PostgreSQL data: ${state.postgres.dataDir}`]),

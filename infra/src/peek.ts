@@ -3,7 +3,7 @@
  * and headers (event-type, traceparent ...): what the services actually sent each other. Reads
  * from the beginning with a throw-away consumer group, so it never moves a service's offsets.
  * Uses the running `pnpm infra up` / `pnpm start` environment as its admin principal, or KAFKA_BROKERS,
- * KAFKA_USERNAME, KAFKA_PASSWORD (admin's, or a service's for the topics it may read) and SCHEMA_REGISTRY_URL.
+ * KAFKA_USERNAME, KAFKA_PASSWORD (the admin principal's: it reads with a group of its own) and SCHEMA_REGISTRY_URL.
  */
 import { randomUUID } from "node:crypto";
 import { SchemaRegistry } from "@kafkajs/confluent-schema-registry";

@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
-import { describe, devDir, ensureDevEnvironment } from "./dev-environment";
+import { describe, devDir, ensureDevEnvironment, writeEnvFile } from "./dev-environment";
 import { kafkaCredentialsOf, kafkaEnv, type KafkaPrincipal } from "./kafka-credentials";
 import { formatLogLine } from "./log-lines";
 import { brokersOf, databaseUrlOf, schemaRegistryUrlOf, stopNativeEnvironment } from "./native-environment";
@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   for (const { name, port } of services) await assertPortFree(port, `The ${name} service`);
   const infra = await ensureDevEnvironment((line) => console.log(line));
   if (infra.started) startReaper(devDir); // stops the infrastructure if this command dies
-  console.log(describe(infra.state));
+  console.log(`${describe(infra.state)}\n  Env file: ${writeEnvFile(infra.state)} (with admin's Kafka password, for the dlq command)`);
   const smtp = await startSmtpSink(await freePort(), (mail) => console.log(formatLogLine("smtp", 6, mail, colour)));
 
   const children = services.map(({ name, port }, index) => startService(name, index, {
