@@ -1,8 +1,8 @@
 /**
  * Prepares a broker for the saga, as admin: creates every topic and its dead-letter topic, and
  * makes the ACLs exactly what the ownership tables say (kafka-acls.ts): missing ones are added,
- * ones no longer in the tables are removed. Runs at every start of an environment (natively,
- * the test environment, and the kafka-setup container of docker compose); it changes nothing
+ * ones no longer in the tables are removed. Runs when a native environment (dev, tests) is
+ * created, and whenever docker compose starts its kafka-setup container; it changes nothing
  * when nothing changed. Services cannot create topics (least privilege), so this runs first.
  */
 import {
