@@ -13,6 +13,7 @@ import { startKafka, stopKafka, type KafkaOptions } from "./kafka";
 import { aclsFor, describeAcl, type AclBinding } from "./kafka-acls";
 import { readKafkaCredentials, saslOf, type KafkaCredentials } from "./kafka-credentials";
 import { silent, type Progress } from "./progress";
+import { waitFor } from "./wait";
 
 /** Starts the broker (kafka.ts) and sets it up; a broker that cannot be set up is stopped again. */
 export async function startKafkaForTheSaga(options: KafkaOptions): Promise<{ pid: number; brokers: string[] }> {
@@ -31,7 +32,9 @@ export async function setUpKafka(brokers: string[], admin: KafkaCredentials, pro
   await client.connect();
   try {
     await createTopics(client);
-    const { added, removed } = await applyAcls(client, aclsFor({ topicSpecs, topicsConsumedBy }));
+    const wanted = aclsFor({ topicSpecs, topicsConsumedBy });
+    const { added, removed } = await applyAcls(client, wanted);
+    await untilEnforced(client, wanted);
     progress(`Kafka: ${allTopics.length * 2} topics, ACLs from the ownership tables (${added} added, ${removed} removed)`);
   } finally {
     await client.disconnect();
@@ -61,6 +64,17 @@ async function applyAcls(client: Admin, wanted: AclBinding[]): Promise<{ added: 
   if (toAdd.length > 0) await client.createAcls({ acl: toAdd.map(toKafka) });
   if (toRemove.length > 0) await client.deleteAcls({ filters: toRemove.map(toKafka) });
   return { added: toAdd.length, removed: toRemove.length };
+}
+
+/**
+ * Resolves once the broker answers with exactly `wanted`. The controller has committed them when
+ * createAcls returns, but the broker applies them a moment later (~0.4 s measured, more under
+ * load); a service that connected in between was refused its group and stopped consuming.
+ */
+async function untilEnforced(client: Admin, wanted: AclBinding[]): Promise<void> {
+  const expected = wanted.map(describeAcl).sort().join("\n");
+  await waitFor("the broker to enforce the ACLs it was given", async () =>
+    (await presentAcls(client)).map(describeAcl).sort().join("\n") === expected, { timeoutMs: 30_000, intervalMs: 100 });
 }
 
 /** The ALLOW rules of the services' principals now on the broker (other principals' are not ours to touch). */

@@ -8,7 +8,7 @@ import {
   AclOperationTypes, AclPermissionTypes, AclResourceTypes, Kafka, logLevel, ResourcePatternTypes, type KafkaConfig,
 } from "kafkajs";
 import { topicSpecs, topicsConsumedBy } from "@shop/contracts";
-import { aclsFor, describeAcl, presentAcls } from "@shop/infra";
+import { aclsFor, describeAcl, presentAcls, setUpKafka, waitFor } from "@shop/infra";
 import { saslOf, useEnvironment, type KafkaCredentials } from "@shop/testkit";
 
 const env = useEnvironment();
@@ -167,6 +167,27 @@ test("when the broker's ACLs are read, then they are exactly those generated fro
 
     expect(onBroker).toEqual(aclsFor({ topicSpecs, topicsConsumedBy }).map(describeAcl).sort());
   } finally {
+    await client.disconnect();
+  }
+});
+
+test("when a service's ACLs are deleted behind infra's back, then setUpKafka puts them back, and the broker enforces them when it returns", async () => {
+  const warehouse = env.kafkaCredentials("warehouse");
+  const client = kafkaAs(admin).admin();
+  await client.connect();
+  try {
+    await client.deleteAcls({ filters: [{
+      resourceType: AclResourceTypes.ANY, resourcePatternType: ResourcePatternTypes.ANY,
+      principal: "User:warehouse", host: "*", operation: AclOperationTypes.ANY, permissionType: AclPermissionTypes.ANY,
+    }] });
+    await waitFor("the broker to drop warehouse's ACLs", async () => !(await presentAcls(client)).some((acl) => acl.principal === "User:warehouse"));
+    expect(await tryToConsume(warehouse, `warehouse.forgery-test-${randomUUID()}`, "orders")).toBe("TOPIC_AUTHORIZATION_FAILED"); // its first request
+
+    await setUpKafka(env.brokers, admin);
+
+    expect(await tryToConsume(warehouse, `warehouse.forgery-test-${randomUUID()}`, "orders")).toBe("joined");
+  } finally {
+    await setUpKafka(env.brokers, admin); // whatever happened above, the broker leaves this test as it came
     await client.disconnect();
   }
 });
