@@ -7,6 +7,6 @@ export { answersMetadata, kafkaVersion } from "./kafka";
 export { createDatabases } from "./postgres";
 export { schemaRegistryVersion } from "./schema-registry";
 export { serviceDatabases } from "./dev-environment";
-export { kafkaCredentialsOf, kafkaEnv, kafkaPrincipals, saslOf, type KafkaCredentials, type KafkaPrincipal } from "./kafka-credentials";
+export { kafkaCredentialsOf, kafkaEnv, kafkaPrincipals, newKafkaCredentials, saslOf, type KafkaCredentials, type KafkaPrincipal } from "./kafka-credentials";
 export { presentAcls, setUpKafka } from "./kafka-setup";
 export { aclsFor, describeAcl, type AclBinding } from "./kafka-acls";

@@ -23,15 +23,20 @@ export const scramMechanism = "SCRAM-SHA-256";
 
 export const credentialsFileOf = (kafkaDataDir: string) => path.join(kafkaDataDir, "credentials.json");
 
+/** A random password for every principal. Hex: no character needs quoting in server.properties, in `--add-scram` or in an env file. */
+export function newKafkaCredentials(): Record<KafkaPrincipal, KafkaCredentials> {
+  return Object.fromEntries(kafkaPrincipals.map((username) => [username, { username, password: randomBytes(24).toString("hex") }])) as
+    Record<KafkaPrincipal, KafkaCredentials>;
+}
+
 /** Reads the environment's credentials, or makes new ones if this broker has none yet. */
 export function ensureKafkaCredentials(kafkaDataDir: string): Record<KafkaPrincipal, KafkaCredentials> {
   if (fs.existsSync(credentialsFileOf(kafkaDataDir))) return readKafkaCredentials(kafkaDataDir);
-  // Hex: no character needs quoting in server.properties, in `--add-scram` or in an env file.
-  const credentials = Object.fromEntries(kafkaPrincipals.map((username) => [username, { username, password: randomBytes(24).toString("hex") }]));
+  const credentials = newKafkaCredentials();
   fs.mkdirSync(kafkaDataDir, { recursive: true });
   // 0600 from the first byte: the file never exists with wider permissions.
   fs.writeFileSync(credentialsFileOf(kafkaDataDir), JSON.stringify(credentials, null, 2), { mode: 0o600 });
-  return credentials as Record<KafkaPrincipal, KafkaCredentials>;
+  return credentials;
 }
 
 export function readKafkaCredentials(kafkaDataDir: string): Record<KafkaPrincipal, KafkaCredentials> {

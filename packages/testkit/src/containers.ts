@@ -9,10 +9,9 @@
  * infra/src/schema-registry.ts `schemaRegistryVersion`).
  */
 import { execFile } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import path from "node:path";
 import {
-  answersMetadata, createDatabases, freePort, kafkaPrincipals, kafkaVersion, schemaRegistryVersion, setUpKafka, waitFor,
+  answersMetadata, createDatabases, freePort, kafkaPrincipals, kafkaVersion, newKafkaCredentials, schemaRegistryVersion, setUpKafka, waitFor,
   type KafkaCredentials, type KafkaPrincipal,
 } from "@shop/infra";
 import { PostgreSqlContainer } from "@testcontainers/postgresql";
@@ -62,8 +61,7 @@ export async function startContainerEnvironment(
   // after stopBroker()/startBroker() and restartDatabase(). (Simplification: the port is free
   // on this machine, which is the engine's machine unless DOCKER_HOST points elsewhere.)
   const [kafkaPort, postgresPort] = [await freePort(), await freePort()];
-  const credentials = Object.fromEntries(kafkaPrincipals.map((username) => [username, { username, password: randomBytes(24).toString("hex") }])) as
-    Record<KafkaPrincipal, KafkaCredentials>;
+  const credentials = newKafkaCredentials(); // kept in the state, which any process of the run reads
   progress(`Docker ${runtime.info.containerRuntime.serverVersion} on ${host}: starting ${Object.values(containerImages).join(", ")} (the first run pulls the images)`);
 
   const started = await Promise.allSettled([
