@@ -7,10 +7,10 @@ import { SchemaRegistry, SchemaType } from "@kafkajs/confluent-schema-registry";
 import { Kafka, logLevel, type Consumer } from "kafkajs";
 import { Client } from "pg";
 import { basicAuthorization, waitFor } from "@shop/infra";
-import { serviceDatabases, useEnvironment } from "@shop/testkit";
+import { saslOf, serviceDatabases, useEnvironment } from "@shop/testkit";
 
 const env = useEnvironment();
-const kafka = new Kafka({ clientId: "smoke-test", brokers: env.brokers, logLevel: logLevel.NOTHING });
+const kafka = new Kafka({ clientId: "smoke-test", brokers: env.brokers, sasl: saslOf(env.kafkaCredentials("admin")), logLevel: logLevel.NOTHING });
 
 async function createTopic(topic: string): Promise<void> {
   const admin = kafka.admin();

@@ -6,10 +6,10 @@
 import { randomUUID } from "node:crypto";
 import { Kafka, logLevel } from "kafkajs";
 import { waitFor } from "@shop/infra";
-import { useEnvironment } from "@shop/testkit";
+import { saslOf, useEnvironment } from "@shop/testkit";
 
 const env = useEnvironment();
-const kafka = new Kafka({ clientId: "kafka-crash-test", brokers: env.brokers, logLevel: logLevel.NOTHING });
+const kafka = new Kafka({ clientId: "kafka-crash-test", brokers: env.brokers, sasl: saslOf(env.kafkaCredentials("admin")), logLevel: logLevel.NOTHING });
 
 test("when the broker is killed with SIGKILL and started again on the same data, then every message produced before is there", async () => {
   const topic = `crash-${randomUUID()}`;

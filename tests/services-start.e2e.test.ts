@@ -24,6 +24,12 @@ describe.each(serviceDatabases)("the %s service", (name) => {
     expect(service.output()).toContain('"msg":"stopped"');
   });
 
+  test("when KAFKA_PASSWORD is empty, then it exits with 1 and a message naming KAFKA_PASSWORD", async () => {
+    await expect(startService(name, await freePort(), environmentOf(name, { KAFKA_PASSWORD: "" }))).rejects.toThrow(
+      /exited with 1 during start-up:[\s\S]*KAFKA_PASSWORD/,
+    );
+  });
+
   test("when PORT is not a number, then it exits with 1 and a message naming PORT", async () => {
     await expect(startService(name, await freePort(), environmentOf(name, { PORT: "eighty" }))).rejects.toThrow(
       /exited with 1 during start-up:[\s\S]*PORT: .*got "eighty"/,

@@ -3,6 +3,7 @@
  * `pnpm infra` and `pnpm start` share. Started once, reused while it runs.
  */
 import path from "node:path";
+import { credentialsFileOf, kafkaEnvFileLines } from "./kafka-credentials";
 import { cacheDir } from "./paths";
 import { startKafka } from "./kafka";
 import { startPostgres } from "./postgres";
@@ -52,6 +53,7 @@ export function describe(state: NativeState): string {
   ] as const;
   return [
     ...rows.map(([name, up, address]) => `  ${name.padEnd(24)} ${(up ? "running" : "STOPPED").padEnd(8)} ${address}`),
+    `  Kafka users (SASL/SCRAM): admin for tools, one per service; passwords in ${credentialsFileOf(state.kafka.dataDir)} and infra.env`,
     `  Logs and data: ${state.dir}`,
     // As root in a folder PostgreSQL's user cannot enter, its data lives elsewhere (postgresDataDir).
     ...(path.dirname(state.postgres.dataDir) === state.dir ? [] : [`  PostgreSQL data: ${state.postgres.dataDir}`]),
@@ -69,8 +71,9 @@ export function writeEnvFile(state: NativeState): string {
     `SCHEMA_REGISTRY_PASSWORD=${reader.password}`,
     ...serviceDatabases.map((db) => `DATABASE_URL_${db.toUpperCase()}=${databaseUrlOf(state, db)}`),
     `DATABASE_URL_ADMIN=${databaseUrlOf(state, "postgres")}`, // the superuser, for psql and tools
+    ...kafkaEnvFileLines(state),
   ];
-  writePrivateFile(file, `${lines.join("\n")}\n`);
+  writePrivateFile(file, `${lines.join("\n")}\n`); // it holds passwords
   return file;
 }
 

@@ -9,3 +9,6 @@ export { schemaRegistryVersion } from "./schema-registry";
 export { serviceDatabases } from "./dev-environment";
 export * from "./registry-credentials";
 export { registerContractSchemas } from "./register-schemas";
+export { kafkaCredentialsOf, kafkaEnv, kafkaPrincipals, newKafkaCredentials, saslOf, type KafkaCredentials, type KafkaPrincipal } from "./kafka-credentials";
+export { presentAcls, setUpKafka } from "./kafka-setup";
+export { aclsFor, describeAcl, type AclBinding } from "./kafka-acls";

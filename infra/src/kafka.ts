@@ -18,6 +18,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { Kafka, logLevel } from "kafkajs";
 import { findJava } from "./java";
+import { credentialsFileOf, ensureKafkaCredentials, saslOf, scramMechanism, type KafkaCredentials, type KafkaPrincipal } from "./kafka-credentials";
 import { runMaven } from "./maven";
 import { cacheDir, repoRoot } from "./paths";
 import { assertPortFree } from "./ports";
@@ -65,18 +66,17 @@ function readCachedClasspath(): string | undefined {
   }
 }
 
-function serverProperties({ dataDir, port, controllerPort }: KafkaOptions): string {
+function serverProperties({ dataDir, port, controllerPort }: KafkaOptions, admin: KafkaCredentials): string {
   return [
-    "# Written by infra/src/kafka.ts on every start; edit that file, not this one.",
+    "# Written by infra/src/kafka.ts on every start; edit that file, not this one. It holds the admin password: mode 0600.",
     "process.roles=broker,controller",
     "node.id=1",
     // A static voter set, so `StorageTool format` needs no --standalone and the quorum is fixed.
     `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
-    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+    `listeners=CLIENT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+    `advertised.listeners=CLIENT://127.0.0.1:${port}`,
     "controller.listener.names=CONTROLLER",
-    "inter.broker.listener.name=PLAINTEXT",
-    "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+    ...authenticationProperties(admin),
     `log.dirs=${path.join(dataDir, "logs")}`,
     // One broker: internal topics cannot have more than one replica.
     "offsets.topic.replication.factor=1",
@@ -97,6 +97,28 @@ function serverProperties({ dataDir, port, controllerPort }: KafkaOptions): stri
   ].join("\n");
 }
 
+/**
+ * Decision 011. CLIENT, the only listener clients reach: SASL/SCRAM, also for the broker's links
+ * to itself (inter-broker, as admin). CONTROLLER, the KRaft quorum on 127.0.0.1: SASL/PLAIN with
+ * one static user, admin (SCRAM cannot serve the controller: its users live in the metadata the
+ * controller serves). Kafka's own authorizer; no ACL, no access; admin is the only super user.
+ */
+function authenticationProperties({ username, password }: KafkaCredentials): string[] {
+  return [
+    "listener.security.protocol.map=CLIENT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT",
+    "inter.broker.listener.name=CLIENT",
+    `listener.name.client.sasl.enabled.mechanisms=${scramMechanism}`,
+    `sasl.mechanism.inter.broker.protocol=${scramMechanism}`,
+    `listener.name.client.${scramMechanism.toLowerCase()}.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${username}" password="${password}";`,
+    "listener.name.controller.sasl.enabled.mechanisms=PLAIN",
+    "sasl.mechanism.controller.protocol=PLAIN",
+    `listener.name.controller.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="${username}" password="${password}" user_${username}="${password}";`,
+    "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+    "allow.everyone.if.no.acl.found=false",
+    `super.users=User:${username}`,
+  ];
+}
+
 /** JVM flags as in Kafka's kafka-run-class.sh, with a smaller default heap (tests run several processes). */
 function jvmArgs(options: KafkaOptions, classpath: string): string[] {
   const heap = (options.heap ?? "-Xmx512m -Xms256m").split(/\s+/).filter(Boolean);
@@ -110,13 +132,16 @@ function jvmArgs(options: KafkaOptions, classpath: string): string[] {
   ];
 }
 
-/** Formats the KRaft storage once; a restart (also after kill -9) reuses it with its data. */
-async function formatStorageOnce(java: string, options: KafkaOptions, classpath: string, propsFile: string): Promise<void> {
+/** Formats the KRaft storage once, with every principal's SCRAM user; a restart (also after kill -9) reuses it with its data. */
+async function formatStorageOnce(
+  java: string, options: KafkaOptions, classpath: string, propsFile: string, credentials: Record<KafkaPrincipal, KafkaCredentials>,
+): Promise<void> {
   if (fs.existsSync(path.join(options.dataDir, "logs", "meta.properties"))) return;
   // A cluster id is 16 random bytes in base64url; Kafka avoids ids starting with "-" (they read as CLI flags).
   let clusterId = randomBytes(16).toString("base64url");
   while (clusterId.startsWith("-")) clusterId = randomBytes(16).toString("base64url");
-  const args = [...jvmArgs({ ...options, heap: "-Xmx256m" }, classpath), "kafka.tools.StorageTool", "format", "-t", clusterId, "-c", propsFile];
+  const args = [...jvmArgs({ ...options, heap: "-Xmx256m" }, classpath), "kafka.tools.StorageTool", "format", "-t", clusterId, "-c", propsFile,
+    ...Object.values(credentials).flatMap(({ username, password }) => ["--add-scram", `${scramMechanism}=[name=${username},password=${password}]`])];
   try {
     const { stdout } = await promisify(execFile)(java, args, { timeout: 60_000 });
     fs.appendFileSync(options.logFile, stdout);
@@ -127,13 +152,13 @@ async function formatStorageOnce(java: string, options: KafkaOptions, classpath:
 }
 
 /** True once the broker answers a metadata request and lists itself ("started" for Kafka; also used for containers). */
-export async function answersMetadata(brokers: string[]): Promise<boolean> {
-  const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING, connectionTimeout: 1000, retry: { retries: 0 } }).admin();
+export async function answersMetadata(brokers: string[], admin: KafkaCredentials): Promise<boolean> {
+  const client = new Kafka({ brokers, sasl: saslOf(admin), logLevel: logLevel.NOTHING, connectionTimeout: 1000, retry: { retries: 0 } }).admin();
   try {
-    await admin.connect();
-    return (await admin.describeCluster()).brokers.length > 0;
+    await client.connect();
+    return (await client.describeCluster()).brokers.length > 0;
   } finally {
-    await admin.disconnect();
+    await client.disconnect();
   }
 }
 
@@ -147,8 +172,12 @@ export async function startKafka(options: KafkaOptions): Promise<{ pid: number; 
   fs.mkdirSync(options.dataDir, { recursive: true });
   fs.mkdirSync(path.dirname(options.logFile), { recursive: true });
   const propsFile = path.join(options.dataDir, "server.properties");
-  fs.writeFileSync(propsFile, serverProperties(options));
-  await formatStorageOnce(java, options, classpath, propsFile);
+  if (fs.existsSync(path.join(options.dataDir, "logs", "meta.properties")) && !fs.existsSync(credentialsFileOf(options.dataDir))) {
+    throw new Error(`${options.dataDir} was formatted before Kafka had users (decision 011): remove it (\`pnpm infra down\`) and start again.`);
+  }
+  const credentials = ensureKafkaCredentials(options.dataDir);
+  fs.writeFileSync(propsFile, serverProperties(options, credentials.admin), { mode: 0o600 });
+  await formatStorageOnce(java, options, classpath, propsFile, credentials);
 
   const brokers = [`127.0.0.1:${options.port}`];
   progress(`Starting Kafka ${kafkaVersion} on ${brokers[0]} (log: ${options.logFile})`);
@@ -156,7 +185,7 @@ export async function startKafka(options: KafkaOptions): Promise<{ pid: number; 
   try {
     // Stops early when the process exits (bad config, port taken meanwhile) instead of waiting out the deadline.
     const state = await waitFor(`Kafka on ${brokers[0]} to answer a metadata request`,
-      async () => (!isAlive(pid) ? "exited" : (await answersMetadata(brokers)) && "ready"), { timeoutMs: 60_000, intervalMs: 250 });
+      async () => (!isAlive(pid) ? "exited" : (await answersMetadata(brokers, credentials.admin)) && "ready"), { timeoutMs: 60_000, intervalMs: 250 });
     if (state === "exited") throw new Error(`Kafka (pid ${pid}) exited during start-up`);
   } catch (error) {
     await stopProcess(pid, { signal: "SIGKILL" });

@@ -6,6 +6,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { kafkaVersion, resolveKafkaClasspath, startKafka, stopKafka } from "./kafka";
+import { startKafkaForTheSaga } from "./kafka-setup";
 import { assertPortFree, freePort } from "./ports";
 import { startPostgres, stopPostgres, postgresUrl, findPostgresBinaries, postgresDataDir } from "./postgres";
 import { isAlive } from "./processes";
@@ -88,7 +89,7 @@ export async function startNativeEnvironment(options: StartOptions): Promise<Nat
   const started = await Promise.allSettled([
     (async () => {
       await resolveKafkaClasspath(prefixed("kafka", progress));
-      return startKafka({ ...kafka, progress: prefixed("kafka", progress) });
+      return startKafkaForTheSaga({ ...kafka, progress: prefixed("kafka", progress) }); // with the topics and ACLs (decision 011)
     })(),
     (async () => {
       await installSchemaRegistry(prefixed("schema-registry", progress));

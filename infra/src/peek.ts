@@ -2,13 +2,15 @@
  * pnpm peek <topic> [--follow]: prints the events on a topic, decoded from Avro, with their key
  * and headers (event-type, traceparent ...): what the services actually sent each other. Reads
  * from the beginning with a throw-away consumer group, so it never moves a service's offsets.
- * Uses the running `pnpm infra up` / `pnpm start` environment, or KAFKA_BROKERS, SCHEMA_REGISTRY_URL,
- * SCHEMA_REGISTRY_USERNAME and SCHEMA_REGISTRY_PASSWORD (it only reads: the reader credential will do).
+ * Uses the running `pnpm infra up` / `pnpm start` environment (Kafka as its admin principal, the
+ * registry as reader), or KAFKA_BROKERS, KAFKA_USERNAME, KAFKA_PASSWORD (the admin principal's: it
+ * reads with a group of its own), SCHEMA_REGISTRY_URL, SCHEMA_REGISTRY_USERNAME and SCHEMA_REGISTRY_PASSWORD.
  */
 import { randomUUID } from "node:crypto";
 import { SchemaRegistry } from "@kafkajs/confluent-schema-registry";
 import { Kafka, logLevel } from "kafkajs";
 import { devDir } from "./dev-environment";
+import { kafkaCredentialsOf, saslOf } from "./kafka-credentials";
 import { brokersOf, readState, schemaRegistryUrlOf } from "./native-environment";
 import { registryCredentialsOf } from "./registry-credentials";
 import { untilStopped } from "./signals";
@@ -23,11 +25,15 @@ async function main(): Promise<void> {
   const state = readState(devDir);
   const brokers = process.env.KAFKA_BROKERS?.split(",") ?? (state && brokersOf(state));
   const registryUrl = process.env.SCHEMA_REGISTRY_URL ?? (state && schemaRegistryUrlOf(state));
-  const { SCHEMA_REGISTRY_USERNAME: username, SCHEMA_REGISTRY_PASSWORD: password } = process.env;
-  const auth = username && password ? { username, password } : state && registryCredentialsOf(state).reader;
-  if (!brokers || !registryUrl) throw new Error("Nothing running: start it with `pnpm start` (or set KAFKA_BROKERS and SCHEMA_REGISTRY_URL).");
+  const { KAFKA_USERNAME: username, KAFKA_PASSWORD: password } = process.env;
+  const credentials = username && password ? { username, password } : state && kafkaCredentialsOf(state).admin;
+  const { SCHEMA_REGISTRY_USERNAME: registryUser, SCHEMA_REGISTRY_PASSWORD: registryPassword } = process.env;
+  const auth = registryUser && registryPassword ? { username: registryUser, password: registryPassword } : state && registryCredentialsOf(state).reader;
+  if (!brokers || !registryUrl || !credentials) {
+    throw new Error("Nothing running: start it with `pnpm start` (or set KAFKA_BROKERS, KAFKA_USERNAME, KAFKA_PASSWORD, SCHEMA_REGISTRY_URL and the registry's credentials).");
+  }
 
-  const kafka = new Kafka({ clientId: "peek", brokers, logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ clientId: "peek", brokers, sasl: saslOf(credentials), logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
   const end = (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);

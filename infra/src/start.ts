@@ -7,6 +7,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { describe, devDir, ensureDevEnvironment, writeEnvFile } from "./dev-environment";
+import { kafkaCredentialsOf, kafkaEnv, type KafkaPrincipal } from "./kafka-credentials";
 import { formatLogLine } from "./log-lines";
 import { brokersOf, databaseUrlOf, schemaRegistryUrlOf, stopNativeEnvironment } from "./native-environment";
 import { repoRoot } from "./paths";
@@ -46,7 +47,7 @@ async function main(): Promise<void> {
   for (const { name, port } of services) await assertPortFree(port, `The ${name} service`);
   const infra = await ensureDevEnvironment((line) => console.log(line));
   if (infra.started) startReaper(devDir); // stops the infrastructure if this command dies
-  console.log(`${describe(infra.state)}\n  Env file: ${writeEnvFile(infra.state)}`); // its URLs hold the passwords
+  console.log(`${describe(infra.state)}\n  Env file: ${writeEnvFile(infra.state)}`); // it holds the passwords: database URLs, Kafka (admin's for the dlq command), the registry reader
   // Infra registers the schemas with the admin credential; the services get the read-only one.
   const { admin, reader } = registryCredentialsOf(infra.state);
   console.log(await registerContractSchemas(schemaRegistryUrlOf(infra.state), admin));
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
     PORT: String(port), DATABASE_URL: databaseUrlOf(infra.state, name), KAFKA_BROKERS: brokersOf(infra.state).join(","),
     SCHEMA_REGISTRY_URL: schemaRegistryUrlOf(infra.state), SMTP_URL: smtp.url,
     SCHEMA_REGISTRY_USERNAME: reader.username, SCHEMA_REGISTRY_PASSWORD: reader.password,
+    ...kafkaEnv(kafkaCredentialsOf(infra.state)[name as KafkaPrincipal]), // its own Kafka principal (decision 011)
   }));
   const stop = async () => {
     console.log("\nStopping the services...");

@@ -4,7 +4,7 @@
  * code put back at run time. Prints figures; asserts nothing.
  */
 import { Kafka, logLevel } from "kafkajs";
-import { startEnvironment } from "@shop/testkit";
+import { saslOf, startEnvironment, type Environment } from "@shop/testkit";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const RequestQueue = require("kafkajs/src/network/requestQueue") as { prototype: Record<string, unknown> };
@@ -22,8 +22,8 @@ function original(this: { throttledUntil: number; throttleCheckTimeoutId: unknow
   }
 }
 
-async function idleCpuPercent(brokers: string[], seconds: number): Promise<number> {
-  const kafka = new Kafka({ clientId: "bench-idle", brokers, logLevel: logLevel.NOTHING });
+async function idleCpuPercent(environment: Environment, seconds: number): Promise<number> {
+  const kafka = new Kafka({ clientId: "bench-idle", brokers: environment.brokers, sasl: saslOf(environment.kafkaCredentials("admin")), logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
   await admin.createTopics({ topics: [{ topic: "bench-idle", numPartitions: 3 }], waitForLeaders: true });
@@ -50,9 +50,9 @@ async function main(): Promise<void> {
   console.log("Starting infrastructure...");
   const { environment } = await startEnvironment((line) => console.log(`  ${line}`));
   try {
-    const withPatch = await idleCpuPercent(environment.brokers, seconds);
+    const withPatch = await idleCpuPercent(environment, seconds);
     RequestQueue.prototype.scheduleCheckPendingRequests = original;
-    const withoutPatch = await idleCpuPercent(environment.brokers, seconds);
+    const withoutPatch = await idleCpuPercent(environment, seconds);
     RequestQueue.prototype.scheduleCheckPendingRequests = patched;
     console.log(`\nIdle kafkajs producer + consumer (3 partitions), ${seconds} s each, one process:`);
     console.log(`  with the patch:    ${withPatch.toFixed(2)} % of one core`);

@@ -1,14 +1,16 @@
 /**
- * An outsider with a leaked Kafka credential: builds events with the envelope every event has,
- * encodes them with the schemas the services registered (so they decode like the real thing),
- * and writes them to any topic. And what the defences leave behind: a service's
+ * An outsider with leaked credentials: builds events with the envelope every event has, encodes
+ * them with the schemas the services registered (so they decode like the real thing), and writes
+ * each topic with its owner's Kafka credential, the one the ACLs let write it (decision 011): what
+ * is left for the domain checks to catch. And what the defences leave behind: a service's
  * contradicting_events_total, and the dead letters of a topic.
  */
 import { randomUUID } from "node:crypto";
 import { SchemaRegistry } from "@kafkajs/confluent-schema-registry";
 import { Kafka, logLevel, type Producer } from "kafkajs";
 import { waitFor } from "@shop/infra";
-import { useEnvironment, type ServiceProcess } from "@shop/testkit";
+import { topicSpecs, type Topic } from "@shop/contracts";
+import { saslOf, useEnvironment, type ServiceProcess } from "@shop/testkit";
 
 /** A forged event: its type, the service it claims to come from, and its payload. */
 export interface Forgery {
@@ -28,8 +30,17 @@ export async function connectForger(): Promise<Forger> {
   const env = useEnvironment();
   // Reads schemas with the services' read-only credential, as a leaked one would.
   const registry = new SchemaRegistry({ host: env.schemaRegistry.url, auth: env.schemaRegistry.auth });
-  const producer: Producer = new Kafka({ clientId: "forger", brokers: env.brokers, logLevel: logLevel.NOTHING }).producer();
-  await producer.connect();
+  const producers = new Map<string, Producer>(); // one per topic owner whose credential leaked
+  const producerFor = async (topic: string): Promise<Producer> => {
+    const owner = topicSpecs[topic as Topic].producer;
+    let producer = producers.get(owner);
+    if (!producer) {
+      producer = new Kafka({ clientId: `forger-${owner}`, brokers: env.brokers, sasl: saslOf(env.kafkaCredentials(owner)), logLevel: logLevel.NOTHING }).producer();
+      await producer.connect();
+      producers.set(owner, producer);
+    }
+    return producer;
+  };
   return {
     async send(topic, { eventType, orderId, producer: claimedProducer, payload }) {
       const eventId = randomUUID();
@@ -38,10 +49,12 @@ export async function connectForger(): Promise<Forger> {
         eventId, eventType, eventVersion: 1, occurredAt: new Date().toISOString(), orderId, causationId: null, producer: claimedProducer, ...payload,
       };
       const value = await registry.encode(schemaId, event);
-      await producer.send({ topic, messages: [{ key: orderId, value, headers: { "event-type": eventType, "event-id": eventId } }] });
+      await (await producerFor(topic)).send({ topic, messages: [{ key: orderId, value, headers: { "event-type": eventType, "event-id": eventId } }] });
       return eventId;
     },
-    stop: () => producer.disconnect(),
+    stop: async () => {
+      await Promise.all([...producers.values()].map((producer) => producer.disconnect()));
+    },
   };
 }
 
@@ -62,7 +75,8 @@ export async function waitForContradictions(services: ServiceProcess[], eventTyp
 
 /** The dead letters on `<topic>.dlq` of the event `eventId`, one per consumer group that rejected it; waits until `groups` have. */
 export async function deadLettersOf(topic: string, eventId: string, groups: string[]): Promise<{ group: string; kind: string; error: string }[]> {
-  const kafka = new Kafka({ clientId: "dlq-reader", brokers: useEnvironment().brokers, logLevel: logLevel.NOTHING });
+  const env = useEnvironment(); // the dead letters are read as admin, like the dlq command
+  const kafka = new Kafka({ clientId: "dlq-reader", brokers: env.brokers, sasl: saslOf(env.kafkaCredentials("admin")), logLevel: logLevel.NOTHING });
   const consumer = kafka.consumer({ groupId: `dlq-reader-${randomUUID()}`, maxWaitTimeInMs: 200 });
   const found: { group: string; kind: string; error: string }[] = [];
   await consumer.connect();

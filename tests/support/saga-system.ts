@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { Kafka, logLevel } from "kafkajs";
 import { freePort, waitFor } from "@shop/infra";
-import { freshDatabase, startService, useEnvironment, type FreshDatabase, type ServiceProcess } from "@shop/testkit";
+import { freshDatabase, saslOf, startService, useEnvironment, type FreshDatabase, type ServiceProcess } from "@shop/testkit";
 
 export const sagaServices = ["order", "inventory", "payment", "warehouse"] as const;
 export type SagaService = (typeof sagaServices)[number];
@@ -125,7 +125,8 @@ export async function startSagaSystem(catalog: Product[], { sagaTimeoutMs = 10_0
 
 /** The traceparent header of every message on `topics` whose key is `key`, read from the beginning. */
 export async function traceparentsOf(key: string, topics: string[], expected: number): Promise<{ topic: string; eventType: string; traceparent: string }[]> {
-  const kafka = new Kafka({ clientId: "e2e-trace", brokers: useEnvironment().brokers, logLevel: logLevel.NOTHING });
+  const env = useEnvironment();
+  const kafka = new Kafka({ clientId: "e2e-trace", brokers: env.brokers, sasl: saslOf(env.kafkaCredentials("admin")), logLevel: logLevel.NOTHING });
   const consumer = kafka.consumer({ groupId: `e2e-trace-${key}-${Date.now()}`, maxWaitTimeInMs: 200 });
   const found: { topic: string; eventType: string; traceparent: string }[] = [];
   await consumer.connect();

@@ -4,6 +4,7 @@
  */
 export * from "./generated";
 export { allTopics, topics, topicSpecs, topicOwners, dlqTopic, keyOf, type Topic, type TopicSpec, type Producer } from "./topics";
+export { services, topicsConsumedBy, type Service } from "./consumers";
 export { schemaFiles, schemaFor, currentVersion, topicOf, subjectFor, type SchemaFile, type AvroRecord } from "./schemas";
 export { newEvent, type EventOf, type EventBody, type EventContext } from "./events";
 export { registerSchemas, registerSchema, setCompatibility, compatibility, lookupSchemaIds, lookupSchemaId, SchemaNotRegisteredError, type SchemaRegistryAccess } from "./registry";

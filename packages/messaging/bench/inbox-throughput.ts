@@ -1,7 +1,7 @@
 /**
  * Inbox consumer throughput: N events already in a topic (3 partitions), consumed by consume()
  * with a handler that inserts one row per event; next to a bare subscription that only counts.
- * Usage: KAFKA_BROKERS=... DATABASE_URL=postgres://.../db tsx packages/messaging/bench/inbox-throughput.ts
+ * Usage: KAFKA_BROKERS=... KAFKA_USERNAME=admin KAFKA_PASSWORD=... DATABASE_URL=postgres://.../db tsx packages/messaging/bench/inbox-throughput.ts
  */
 import { randomUUID } from "node:crypto";
 import pg from "pg";
@@ -12,7 +12,7 @@ const brokers = (process.env.KAFKA_BROKERS ?? "127.0.0.1:9092").split(",");
 const databaseUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/order";
 const count = Number(process.env.N ?? 20_000);
 const concurrency = Number(process.env.PARTITIONS_AT_ONCE ?? 1);
-const kafka = { brokers, clientId: "bench-inbox" };
+const kafka = { brokers, clientId: "bench-inbox", credentials: { username: process.env.KAFKA_USERNAME ?? "admin", password: process.env.KAFKA_PASSWORD ?? "" } };
 const codec: Codec = { encode: async (_t, event) => Buffer.from(JSON.stringify(event)), decode: async (value) => JSON.parse(String(value)) };
 
 async function fill(topic: string): Promise<void> {

@@ -55,7 +55,7 @@ async function main(): Promise<void> {
       `  PostgreSQL settings: ${settings.rows.map((row) => `${row.name}=${row.setting}`).join(", ")}`,
     ].join("\n");
     log("infrastructure ready");
-    const kafka = { brokers: environment.brokers, clientId: "bench" };
+    const kafka = { brokers: environment.brokers, clientId: "bench", credentials: environment.kafkaCredentials("admin") };
 
     // 1. Throughput. A first, smaller round warms up (JIT, connections) and is not counted. The
     // order alternates between rounds, so neither side always runs on a warmer broker.

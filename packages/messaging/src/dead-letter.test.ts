@@ -2,7 +2,7 @@
  * The dead letter topic's tools against real Kafka: listing, and re-driving once the cause is
  * fixed, through the `dlq` command.
  */
-import { waitFor } from "@shop/infra";
+import { kafkaEnv, waitFor } from "@shop/infra";
 import type { Codec } from "./codec";
 import { consume } from "./consumer";
 import { deadLetterMessage, originalMessage } from "./dead-letter";
@@ -28,12 +28,17 @@ test("when a message is dead-lettered, then it keeps key, value and headers and 
   expect(originalMessage(dead)).toEqual({ topic: "orders", key: incoming.key, value: incoming.value, headers: incoming.headers });
 });
 
-test("when the command is called wrongly, then it prints the usage and fails", async () => {
+test("when the command is called wrongly, then it prints the usage and fails, naming the variables that are not set", async () => {
   const lines: string[] = [];
-  expect(await dlqCommand(["purge", "orders"], "localhost:9092", (line) => void lines.push(line))).toBe(2);
-  expect(await dlqCommand(["list", "orders"], undefined, (line) => void lines.push(line))).toBe(2);
+  const settings = { KAFKA_BROKERS: "localhost:9092", KAFKA_USERNAME: "admin", KAFKA_PASSWORD: "secret" };
+  expect(await dlqCommand(["purge", "orders"], settings, (line) => void lines.push(line))).toBe(2);
+  expect(await dlqCommand(["list", "orders"], { KAFKA_BROKERS: "localhost:9092" }, (line) => void lines.push(line))).toBe(2);
   expect(lines.join("\n")).toMatch(/usage: dlq list <topic> \| dlq redrive <topic>/);
+  expect(lines.join("\n")).toMatch(/KAFKA_USERNAME, KAFKA_PASSWORD not set/);
 });
+
+/** What the command reads from the environment: the test run's broker, as admin. */
+const adminSettings = () => ({ KAFKA_BROKERS: env.brokers.join(","), ...kafkaEnv(env.kafkaCredentials("admin")) });
 
 describe("with Kafka and PostgreSQL", () => {
   let codec: Codec;
@@ -64,7 +69,7 @@ describe("with Kafka and PostgreSQL", () => {
 
       const lines: string[] = [];
       const print = (line: string) => void lines.push(line);
-      expect(await dlqCommand(["list", topic], env.brokers.join(","), print)).toBe(0);
+      expect(await dlqCommand(["list", topic], adminSettings(), print)).toBe(0);
       expect(lines.join("\n")).toContain(`1 message(s) in ${topic}.dlq`);
       expect(lines.join("\n")).toContain("handler: no warehouse for order-7");
       expect(lines.join("\n")).toContain(`consumer group dlq-test`);
@@ -72,16 +77,16 @@ describe("with Kafka and PostgreSQL", () => {
 
       fixed = true;
       lines.length = 0;
-      expect(await dlqCommand(["redrive", `${topic}.dlq`], env.brokers.join(","), print)).toBe(0);
+      expect(await dlqCommand(["redrive", `${topic}.dlq`], adminSettings(), print)).toBe(0);
       expect(lines).toEqual([`re-drove 1 message(s) from ${topic}.dlq to their source topic`]);
       await waitFor("the effect", () => consumer.status().handled === 1);
       expect((await db.pool.query("SELECT sequence FROM effects")).rows).toEqual([{ sequence: 1 }]);
 
       lines.length = 0; // a second re-drive finds nothing new
-      await dlqCommand(["redrive", topic], env.brokers.join(","), print);
+      await dlqCommand(["redrive", topic], adminSettings(), print);
       expect(lines).toEqual([`re-drove 0 message(s) from ${topic}.dlq to their source topic`]);
       const letters: string[] = [];
-      await dlqCommand(["list", topic], env.brokers.join(","), (line) => void letters.push(line));
+      await dlqCommand(["list", topic], adminSettings(), (line) => void letters.push(line));
       expect(letters[0]).toBe(`1 message(s) in ${topic}.dlq`); // listing and re-driving remove nothing
     } finally {
       await consumer.stop();

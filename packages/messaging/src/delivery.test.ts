@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
-import { waitFor } from "@shop/infra";
+import { kafkaEnv, waitFor } from "@shop/infra";
 import type { Codec } from "./codec";
 import { consume, type ConsumeOptions, type Consumer } from "./consumer";
 import { connectPublisher, resetOffsetsToEarliest } from "./kafka";
@@ -87,7 +87,7 @@ const outboxRows = async () => Number((await db.pool.query("SELECT count(*) FROM
 function relayProcess(extraEnv: Record<string, string> = {}): { child: ChildProcess; leading: Promise<void>; exited: Promise<string> } {
   const child = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "testing-relay-process.ts")], {
     cwd: path.resolve(__dirname, "../../.."),
-    env: { ...process.env, DATABASE_URL: db.url, KAFKA_BROKERS: env.brokers.join(","), ...extraEnv },
+    env: { ...process.env, DATABASE_URL: db.url, KAFKA_BROKERS: env.brokers.join(","), ...kafkaEnv(env.kafkaCredentials("admin")), ...extraEnv },
     stdio: ["ignore", "pipe", "inherit"],
   });
   cleanups.push(async () => void child.kill("SIGKILL"));

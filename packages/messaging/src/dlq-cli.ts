@@ -2,19 +2,23 @@
  * The DLQ command:
  *   pnpm --filter @shop/messaging dlq list <topic>      every dead letter, with why and where from
  *   pnpm --filter @shop/messaging dlq redrive <topic>   republish them to <topic> (fix the cause first)
- * <topic> is the source topic ("orders") or its DLQ ("orders.dlq"). Reads KAFKA_BROKERS.
+ * <topic> is the source topic ("orders") or its DLQ ("orders.dlq"). Reads KAFKA_BROKERS, and
+ * KAFKA_USERNAME and KAFKA_PASSWORD: the admin principal's (decision 011; a service's own may not
+ * read other groups' topics nor write to source topics), e.g. from .cache/infra/dev/infra.env.
  */
 import { deadLetterTopic, dlqHeaders, listDeadLetters, redrive } from "./dead-letter";
 import type { IncomingMessage, KafkaConfig } from "./kafka";
 
-const usage = "usage: dlq list <topic> | dlq redrive <topic>   (KAFKA_BROKERS=host:port[,host:port])";
+const usage = "usage: dlq list <topic> | dlq redrive <topic>   (KAFKA_BROKERS=host:port[,host:port], KAFKA_USERNAME, KAFKA_PASSWORD: the admin principal)";
 
 /** Runs the command; returns the exit code. */
-export async function dlqCommand(args: readonly string[], brokers: string | undefined, print: (line: string) => void): Promise<number> {
+export async function dlqCommand(args: readonly string[], env: NodeJS.ProcessEnv, print: (line: string) => void): Promise<number> {
   const [command, topic] = args;
-  if (!brokers) return print(`KAFKA_BROKERS is not set\n${usage}`), 2;
+  const { KAFKA_BROKERS: brokers, KAFKA_USERNAME: username, KAFKA_PASSWORD: password } = env;
+  const missing = Object.entries({ KAFKA_BROKERS: brokers, KAFKA_USERNAME: username, KAFKA_PASSWORD: password }).filter(([, value]) => !value);
+  if (missing.length > 0) return print(`${missing.map(([name]) => name).join(", ")} not set\n${usage}`), 2;
   if (!topic || (command !== "list" && command !== "redrive")) return print(usage), 2;
-  const kafka: KafkaConfig = { brokers: brokers.split(","), clientId: "dlq-cli" };
+  const kafka: KafkaConfig = { brokers: brokers!.split(","), clientId: "dlq-cli", credentials: { username: username!, password: password! } };
   if (command === "redrive") {
     const count = await redrive(kafka, topic);
     print(`re-drove ${count} message(s) from ${deadLetterTopic(topic)} to their source topic`);
@@ -36,7 +40,7 @@ function describe({ topic, partition, offset, key, headers }: IncomingMessage): 
 }
 
 if (require.main === module) {
-  dlqCommand(process.argv.slice(2), process.env.KAFKA_BROKERS, (line) => console.log(line)).then(
+  dlqCommand(process.argv.slice(2), process.env, (line) => console.log(line)).then(
     (code) => process.exit(code),
     (error: unknown) => {
       console.error(error instanceof Error ? error.message : error);

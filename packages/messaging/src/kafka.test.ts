@@ -3,8 +3,9 @@ import { kafkaReachable } from "./kafka";
 import { env } from "./testing";
 
 test("when a broker answers, then Kafka is reachable; when none does, then the check fails within seconds", async () => {
-  await expect(kafkaReachable({ brokers: env.brokers, clientId: "ready-check" })).resolves.toBeUndefined();
+  const credentials = env.kafkaCredentials("admin");
+  await expect(kafkaReachable({ brokers: env.brokers, clientId: "ready-check", credentials })).resolves.toBeUndefined();
   const started = Date.now();
-  await expect(kafkaReachable({ brokers: ["127.0.0.1:9"], clientId: "ready-check" })).rejects.toThrow();
+  await expect(kafkaReachable({ brokers: ["127.0.0.1:9"], clientId: "ready-check", credentials })).rejects.toThrow();
   expect(Date.now() - started).toBeLessThan(10_000);
 });

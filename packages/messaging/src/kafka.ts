@@ -12,6 +12,8 @@ import { startOffsetCommitter } from "./offset-committer";
 export interface KafkaConfig {
   brokers: string[];
   clientId: string;
+  /** The principal this client authenticates as (SASL/SCRAM-SHA-256; decision 011): a service's own, or admin for tools and tests. */
+  credentials: { username: string; password: string };
   logger?: Logger;
 }
 
@@ -69,8 +71,13 @@ export interface SubscribeOptions extends KafkaConfig {
   onFatal?(error: unknown): void;
 }
 
-function client({ brokers, clientId, logger = silentLogger }: KafkaConfig): Kafka {
-  return new Kafka({ brokers, clientId, logLevel: logLevel.INFO, logCreator: () => (entry) => forward(logger, entry) });
+function client({ brokers, clientId, credentials, logger = silentLogger }: KafkaConfig): Kafka {
+  return new Kafka({ brokers, clientId, sasl: saslOf(credentials), logLevel: logLevel.INFO, logCreator: () => (entry) => forward(logger, entry) });
+}
+
+/** The broker offers SCRAM-SHA-256 only (infra/src/kafka.ts); a client set to anything else is refused. */
+function saslOf({ username, password }: KafkaConfig["credentials"]) {
+  return { mechanism: "scram-sha-256" as const, username, password };
 }
 
 function forward(logger: Logger, { namespace, level, log: { message, ...fields } }: LogEntry): void {
@@ -248,7 +255,7 @@ export async function groupPosition(config: KafkaConfig, groupId: string, topic:
 /** Resolves if a broker answers a metadata request within a few seconds (readiness checks). */
 export async function kafkaReachable(config: KafkaConfig): Promise<void> {
   const admin = new Kafka({
-    brokers: config.brokers, clientId: config.clientId, logLevel: logLevel.NOTHING, connectionTimeout: 2000, requestTimeout: 3000, retry: { retries: 0 },
+    brokers: config.brokers, clientId: config.clientId, sasl: saslOf(config.credentials), logLevel: logLevel.NOTHING, connectionTimeout: 2000, requestTimeout: 3000, retry: { retries: 0 },
   }).admin();
   try {
     await admin.connect();

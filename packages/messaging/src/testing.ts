@@ -13,7 +13,7 @@ import { migrate } from "./migrations";
 export const env = useEnvironment();
 
 export function kafkaConfig(clientId = "messaging-test"): KafkaConfig {
-  return { brokers: env.brokers, clientId };
+  return { brokers: env.brokers, clientId, credentials: env.kafkaCredentials("admin") };
 }
 
 /** A new database (migrated unless told otherwise), so tests share nothing: advisory locks and NOTIFY are per database. */

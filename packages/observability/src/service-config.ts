@@ -17,6 +17,8 @@ export function infrastructureConfig() {
   return {
     DATABASE_URL: Type.String({ pattern: "^postgres(ql)?://", description: "the service's own PostgreSQL database, postgres://user@host:port/name" }),
     KAFKA_BROKERS: Type.String({ pattern: "^[^,\\s]+:\\d+(,[^,\\s]+:\\d+)*$", description: "comma-separated host:port list" }),
+    KAFKA_USERNAME: Type.String({ minLength: 1, description: "the service's own Kafka principal (SASL/SCRAM), e.g. payment" }),
+    KAFKA_PASSWORD: Type.String({ minLength: 1, description: "that principal's password (pnpm start generates one per environment)" }),
     SCHEMA_REGISTRY_URL: Type.String({ pattern: "^https?://", description: "Confluent-compatible API root, e.g. http://127.0.0.1:8080/apis/ccompat/v7" }),
     // Services only read the registry (docs/decisions/012-schema-registry-credentials.md).
     SCHEMA_REGISTRY_USERNAME: Type.String({ minLength: 1, description: "the registry user the service reads as: reader, read-only" }),

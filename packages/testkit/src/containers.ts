@@ -9,9 +9,11 @@
  * infra/src/schema-registry.ts `schemaRegistryVersion`).
  */
 import { execFile } from "node:child_process";
+import path from "node:path";
 import {
-  adminRole, answersMetadata, createServiceDatabases, freePort, kafkaVersion, newPasswords, newRegistryCredentials, ownerOf,
-  registryAuthEnvironment, roleUrl, schemaRegistryVersion, waitFor, type Passwords, type RegistryCredentials,
+  adminRole, answersMetadata, createServiceDatabases, freePort, kafkaPrincipals, kafkaVersion, newKafkaCredentials, newPasswords,
+  newRegistryCredentials, ownerOf, registryAuthEnvironment, roleUrl, schemaRegistryVersion, setUpKafka, waitFor,
+  type KafkaCredentials, type KafkaPrincipal, type Passwords, type RegistryCredentials,
 } from "@shop/infra";
 import { PostgreSqlContainer } from "@testcontainers/postgresql";
 import { Client } from "pg";
@@ -28,7 +30,7 @@ export const containerImages = {
 export interface ContainerState {
   /** Where the published ports are reached, e.g. "127.0.0.1". */
   host: string;
-  kafka: { containerId: string; image: string; port: number };
+  kafka: { containerId: string; image: string; port: number; credentials: Record<KafkaPrincipal, KafkaCredentials> };
   schemaRegistry: { containerId: string; image: string; port: number; credentials: RegistryCredentials };
   /** passwords: role → password, the admin's (`postgres`) and each service's (infra/src/postgres-roles.ts). */
   postgres: { containerId: string; image: string; port: number; passwords: Passwords; databases: string[] };
@@ -61,12 +63,13 @@ export async function startContainerEnvironment(
   // after stopBroker()/startBroker() and restartDatabase(). (Simplification: the port is free
   // on this machine, which is the engine's machine unless DOCKER_HOST points elsewhere.)
   const [kafkaPort, postgresPort] = [await freePort(), await freePort()];
+  const credentials = newKafkaCredentials(); // kept in the state, which any process of the run reads
   const registryCredentials = newRegistryCredentials(); // as natively: new passwords per environment
   const passwords = newPasswords([adminRole, ...serviceDatabases]);
   progress(`Docker ${runtime.info.containerRuntime.serverVersion} on ${host}: starting ${Object.values(containerImages).join(", ")} (the first run pulls the images)`);
 
   const started = await Promise.allSettled([
-    startKafka(host, kafkaPort),
+    startKafka(host, kafkaPort, credentials),
     startSchemaRegistry(registryCredentials),
     startPostgres(postgresPort, passwords[adminRole]!, durablePostgres),
   ]);
@@ -81,7 +84,7 @@ export async function startContainerEnvironment(
 
   const state: ContainerState = {
     host,
-    kafka: { containerId: kafka.getId(), image: containerImages.kafka, port: kafkaPort },
+    kafka: { containerId: kafka.getId(), image: containerImages.kafka, port: kafkaPort, credentials },
     schemaRegistry: {
       containerId: registry.getId(), image: containerImages.schemaRegistry, port: registry.getMappedPort(8080), credentials: registryCredentials,
     },
@@ -92,6 +95,7 @@ export async function startContainerEnvironment(
   };
   try {
     await waitForBroker(state);
+    await setUpKafka(brokersOf(state), credentials.admin, progress); // topics and ACLs, as natively (decision 011)
     const admin = new Client({ connectionString: databaseUrlOf(state, "postgres") });
     await admin.connect();
     await createServiceDatabases(admin, passwords).finally(() => admin.end());
@@ -103,30 +107,20 @@ export async function startContainerEnvironment(
   return state;
 }
 
-function startKafka(host: string, port: number): Promise<StartedTestContainer> {
+function startKafka(host: string, port: number, credentials: Record<KafkaPrincipal, KafkaCredentials>): Promise<StartedTestContainer> {
   // A GenericContainer, not @testcontainers/kafka: its KafkaContainer (12.x) drives Confluent's
   // cp-kafka images (their start scripts, their version numbers) and cannot run apache/kafka.
+  // The broker's settings are those of docker compose: infra/kafka/container-start.sh (decision 011).
+  const script = path.resolve(__dirname, "..", "..", "..", "infra", "kafka", "container-start.sh");
   return new GenericContainer(containerImages.kafka)
+    .withCopyFilesToContainer([{ source: script, target: "/opt/shop/container-start.sh", mode: 0o755 }])
+    .withCommand(["sh", "/opt/shop/container-start.sh"])
     .withEnvironment({
-      KAFKA_NODE_ID: "1",
-      KAFKA_PROCESS_ROLES: "broker,controller",
       CLUSTER_ID: "4L6g3nShT-eMCtK--X86sw",
-      KAFKA_CONTROLLER_QUORUM_VOTERS: "1@localhost:9093",
-      KAFKA_CONTROLLER_LISTENER_NAMES: "CONTROLLER",
-      // PLAINTEXT: the broker talking to itself; HOST: the tests, on the fixed published port.
-      KAFKA_LISTENERS: "PLAINTEXT://:9092,CONTROLLER://:9093,HOST://:9094",
-      KAFKA_ADVERTISED_LISTENERS: `PLAINTEXT://localhost:9092,HOST://${host}:${port}`,
-      KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,HOST:PLAINTEXT",
-      KAFKA_INTER_BROKER_LISTENER_NAME: "PLAINTEXT",
-      KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: "1",
-      KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR: "1",
-      KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: "1",
-      KAFKA_SHARE_COORDINATOR_STATE_TOPIC_REPLICATION_FACTOR: "1",
-      KAFKA_SHARE_COORDINATOR_STATE_TOPIC_MIN_ISR: "1",
-      KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS: "0",
-      KAFKA_NUM_PARTITIONS: "3",
-      // In the image's data volume, which outlives a stop/start of the container.
-      KAFKA_LOG_DIRS: "/var/lib/kafka/data",
+      // INTERNAL: the broker talking to itself; HOST: the tests, on the fixed published port.
+      KAFKA_ADVERTISED_LISTENERS: `INTERNAL://localhost:9092,HOST://${host}:${port}`,
+      KAFKA_ADMIN_PASSWORD: credentials.admin.password,
+      ...Object.fromEntries(kafkaPrincipals.filter((p) => p !== "admin").map((p) => [`KAFKA_PASSWORD_${p.toUpperCase()}`, credentials[p].password])),
       KAFKA_HEAP_OPTS: "-Xmx512m -Xms256m",
     })
     .withExposedPorts({ container: 9094, host: port })
@@ -176,6 +170,7 @@ export function containerEnvironment(state: ContainerState): Environment {
       `  PostgreSQL ${state.postgres.image} at ${state.host}:${state.postgres.port} (container ${shortId(state.postgres.containerId)}), databases: ${state.postgres.databases.join(", ")}`,
     ].join("\n"),
     brokers: brokersOf(state),
+    kafkaCredentials: (principal) => state.kafka.credentials[principal],
     schemaRegistryUrl: schemaRegistryUrlOf(state),
     schemaRegistry: { url: schemaRegistryUrlOf(state), auth: state.schemaRegistry.credentials.reader },
     schemaRegistryAdmin: { url: schemaRegistryUrlOf(state), auth: state.schemaRegistry.credentials.admin },
@@ -227,7 +222,7 @@ async function waitForBroker(state: ContainerState): Promise<void> {
   const container = client.container.getById(state.kafka.containerId);
   const result = await waitFor(`Kafka at ${brokersOf(state)[0]} to answer a metadata request`, async () => {
     if (!(await container.inspect()).State.Running) return "exited";
-    return (await answersMetadata(brokersOf(state))) && "ready";
+    return (await answersMetadata(brokersOf(state), state.kafka.credentials.admin)) && "ready";
   }, { timeoutMs: 90_000, intervalMs: 250 });
   if (result === "exited") {
     let logs = "";

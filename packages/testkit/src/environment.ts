@@ -1,3 +1,5 @@
+import type { KafkaCredentials, KafkaPrincipal } from "@shop/infra";
+
 /**
  * One running set of infrastructure for tests: a Kafka broker, a schema registry and a
  * PostgreSQL server. Started once per test run (Jest globalSetup), either as containers
@@ -12,6 +14,11 @@ export interface Environment {
   description: string;
   /** Kafka bootstrap addresses, e.g. ["127.0.0.1:39092"]. */
   brokers: string[];
+  /**
+   * A Kafka principal's SASL/SCRAM user and password (decision 011): "admin" for tests and tools
+   * (a super user), a service's name for the service processes tests start (its ACLs apply).
+   */
+  kafkaCredentials(principal: KafkaPrincipal): KafkaCredentials;
   /** Confluent-compatible API root, e.g. "http://127.0.0.1:38080/apis/ccompat/v7". */
   schemaRegistryUrl: string;
   /** The registry as a service uses it: the URL and the read-only credential (docs/decisions/012). */

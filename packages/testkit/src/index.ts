@@ -14,6 +14,7 @@ import { serviceDatabases, type Environment } from "./environment";
 import { nativeEnvironment } from "./native";
 
 export type { Environment, SchemaRegistryAccess } from "./environment";
+export { kafkaEnv, saslOf, type KafkaCredentials, type KafkaPrincipal } from "@shop/infra";
 export { serviceDatabases } from "./environment";
 export { freshDatabase, type FreshDatabase } from "./fresh-database";
 export { anyQueryString, anyUrlPart, percentEncoded } from "./http-inputs";

@@ -1,5 +1,5 @@
 import {
-  brokersOf, databaseUrlOf, readState, registryCredentialsOf, restartDatabase, schemaRegistryUrlOf, startBroker, stopBroker,
+  brokersOf, databaseUrlOf, kafkaCredentialsOf, readState, registryCredentialsOf, restartDatabase, schemaRegistryUrlOf, startBroker, stopBroker,
   stopNativeEnvironment, type NativeState,
 } from "@shop/infra";
 import type { Environment } from "./environment";
@@ -12,6 +12,7 @@ export function nativeEnvironment(dir: string): Environment {
     kind: "native",
     description: describeNative(state),
     brokers: brokersOf(state),
+    kafkaCredentials: (principal) => kafkaCredentialsOf(state)[principal],
     schemaRegistryUrl: schemaRegistryUrlOf(state),
     schemaRegistry: { url: schemaRegistryUrlOf(state), auth: registryCredentialsOf(state).reader },
     schemaRegistryAdmin: { url: schemaRegistryUrlOf(state), auth: registryCredentialsOf(state).admin },

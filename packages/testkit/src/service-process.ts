@@ -5,7 +5,8 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
-import { waitFor } from "@shop/infra";
+import { kafkaEnv, waitFor, type KafkaPrincipal } from "@shop/infra";
+import { useEnvironment } from "./index";
 
 const repoRoot = path.resolve(__dirname, "..", "..", "..");
 
@@ -22,7 +23,9 @@ export interface ServiceProcess {
   start(): Promise<void>;
 }
 
+/** Runs as its own Kafka principal (KAFKA_USERNAME, KAFKA_PASSWORD), so the ACLs it meets are those of `pnpm start`. */
 export async function startService(name: string, port: number, env: Record<string, string>): Promise<ServiceProcess> {
+  const principal = kafkaEnv(useEnvironment().kafkaCredentials(name as KafkaPrincipal));
   let child: ChildProcess | undefined;
   let exited: Promise<number | null> = Promise.resolve(null);
   let output = "";
@@ -31,7 +34,7 @@ export async function startService(name: string, port: number, env: Record<strin
   const start = async () => {
     child = spawn(process.execPath, ["--import", "tsx", path.join("services", name, "src", "main.ts")], {
       cwd: repoRoot,
-      env: { ...process.env, PORT: String(port), ...env }, // `env` wins: a test may pass a bad PORT on purpose
+      env: { ...process.env, PORT: String(port), ...principal, ...env }, // `env` wins: a test may pass a bad PORT on purpose
       stdio: ["ignore", "pipe", "pipe"],
     });
     child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));

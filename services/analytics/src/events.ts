@@ -5,14 +5,14 @@
  * database merges each folded fact with what it holds by the same rules the fold used. Live
  * consumption and a rebuild's replay (rebuild.ts) both come through here, batch by batch.
  */
-import { allTopics, type ShopEvent } from "@shop/contracts";
+import { topicsConsumedBy, type ShopEvent } from "@shop/contracts";
 import { consume, type BatchHandler, type ConsumeOptions, type Consumer } from "@shop/messaging";
 import * as db from "./db";
 import { consumerGroup } from "./kpis";
 import { ReadModelBatch } from "./read-model-batch";
 
 /** Every topic of the saga (main.ts passes these; tests pass fresh topics of their own). */
-export const consumedTopics = allTopics.map(({ topic }) => topic);
+export const consumedTopics = [...topicsConsumedBy.analytics];
 
 export const handleEvents: BatchHandler<ShopEvent> = async (events, tx) => {
   // Decide, in memory: every event in order, several of one order merging as they would in rows.

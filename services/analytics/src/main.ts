@@ -6,8 +6,8 @@
 import { telemetry } from "./telemetry"; // first: with an exporter set, it instruments http and pg as they load
 import { Pool } from "pg";
 import { createLogger, exitOnStartupError, onShutdown, schemaRegistryOf, startMetrics } from "@shop/observability";
-import { allTopics, lookupSchemaIds, topicOwners } from "@shop/contracts";
-import { ensureTopics, kafkaReachable, migrate, schemaRegistryCodec } from "@shop/messaging";
+import { lookupSchemaIds, topicOwners } from "@shop/contracts";
+import { kafkaReachable, migrate, schemaRegistryCodec } from "@shop/messaging";
 import { loadConfig } from "./config";
 import { consumeEvents, consumedTopics } from "./events";
 import { buildHttp } from "./http";
@@ -18,12 +18,13 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger("analytics", config.LOG_LEVEL);
   startMetrics("analytics");
-  const kafka = { clientId: "analytics", brokers: config.KAFKA_BROKERS.split(",") };
+  const kafka = {
+    clientId: "analytics", brokers: config.KAFKA_BROKERS.split(","), credentials: { username: config.KAFKA_USERNAME, password: config.KAFKA_PASSWORD },
+  };
 
   const pool = new Pool({ connectionString: config.DATABASE_URL, max: 10 });
   await migrate(pool, migrations); // the read model, and processed_events for the inbox (no outbox: nothing to publish)
   const instanceLock = await holdInstanceLock(config.DATABASE_URL, logger); // the rebuild command refuses while it is held
-  await ensureTopics(kafka, allTopics); // every topic of the saga: services may start in any order
   const registry = schemaRegistryOf(config); // read-only: infra registered the schemas, the service looks up their ids
   const codec = schemaRegistryCodec({ ...registry, schemaIds: await lookupSchemaIds(registry) });
 

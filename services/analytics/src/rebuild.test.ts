@@ -16,7 +16,7 @@ import { holdInstanceLock, rebuild, ServiceRunning } from "./rebuild";
 import { kafkaProducer, knownMix, testDatabase } from "./testing";
 
 const env = useEnvironment();
-const kafka = { clientId: "analytics-test", brokers: env.brokers };
+const kafka = { clientId: "analytics-test", brokers: env.brokers, credentials: env.kafkaCredentials("admin") };
 const logger = createLogger("analytics", "silent");
 const prefix = `analytics-test-${randomUUID().slice(0, 8)}`;
 const testTopics = consumedTopics.map((topic) => `${prefix}.${topic}`);

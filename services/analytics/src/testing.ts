@@ -95,7 +95,7 @@ export function knownMix(): { events: ShopEvent[]; kpis: Kpis } {
  */
 export async function kafkaProducer(prefix: string) {
   const env = useEnvironment();
-  const kafka = { clientId: "analytics-test", brokers: env.brokers };
+  const kafka = { clientId: "analytics-test", brokers: env.brokers, credentials: env.kafkaCredentials("admin") };
   const db = await freshDatabase("analytics_producer", (pool) => migrate(pool, messagingMigrations));
   const outbox = createOutbox({ codec: schemaRegistryCodec({ ...env.schemaRegistry, schemaIds: await lookupSchemaIds(env.schemaRegistry) }) });
   const relay = startRelay({ databaseUrl: db.url, kafka });

@@ -14,7 +14,7 @@ import { createMailer } from "./smtp";
 import { testDatabase, testSmtpServer } from "./testing";
 
 test("when the SMTP server is down, then the consumer retries until it is back, and the receipt goes once, nothing dead-lettered", async () => {
-  const kafka = { clientId: "email-test", brokers: useEnvironment().brokers };
+  const kafka = { clientId: "email-test", brokers: useEnvironment().brokers, credentials: useEnvironment().kafkaCredentials("admin") };
   const topic = `email-test-${randomUUID().slice(0, 8)}`;
   await ensureTopics(kafka, [topic]);
   const db = await testDatabase("email");

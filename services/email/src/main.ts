@@ -8,8 +8,8 @@ import { telemetry } from "./telemetry"; // first: with an exporter set, it inst
 import path from "node:path";
 import { Pool } from "pg";
 import { createLogger, exitOnStartupError, onShutdown, schemaRegistryOf, startMetrics } from "@shop/observability";
-import { allTopics, lookupSchemaIds, topicOwners } from "@shop/contracts";
-import { consume, createOutbox, ensureTopics, kafkaReachable, messagingMigrations, migrate, migrationsIn, schemaRegistryCodec, startRelay } from "@shop/messaging";
+import { lookupSchemaIds, topicOwners } from "@shop/contracts";
+import { consume, createOutbox, kafkaReachable, messagingMigrations, migrate, migrationsIn, schemaRegistryCodec, startRelay } from "@shop/messaging";
 import { loadConfig } from "./config";
 import { watchUnconfirmed } from "./emails";
 import { consumedTopics, eventHandler } from "./events";
@@ -20,11 +20,12 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger("email", config.LOG_LEVEL);
   startMetrics("email");
-  const kafka = { clientId: "email", brokers: config.KAFKA_BROKERS.split(",") };
+  const kafka = {
+    clientId: "email", brokers: config.KAFKA_BROKERS.split(","), credentials: { username: config.KAFKA_USERNAME, password: config.KAFKA_PASSWORD },
+  };
 
   const pool = new Pool({ connectionString: config.DATABASE_URL, max: 10 });
   await migrate(pool, [...messagingMigrations, ...migrationsIn(path.join(__dirname, "..", "migrations"), "email")]);
-  await ensureTopics(kafka, allTopics); // every topic of the saga: services may start in any order
   const registry = schemaRegistryOf(config); // read-only: infra registered the schemas, the service looks up their ids
   const codec = schemaRegistryCodec({ ...registry, schemaIds: await lookupSchemaIds(registry) });
   const relay = startRelay({ databaseUrl: config.DATABASE_URL, kafka, logger }); // the leader publishes the outbox

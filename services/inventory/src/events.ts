@@ -5,12 +5,12 @@
  * order's reservations: an OrderCancelled after it contradicts the order and takes nothing back.
  * Events not listed here (PaymentCaptured, PaymentRefunded) need nothing from inventory.
  */
-import type { ShopEvent } from "@shop/contracts";
+import { topicsConsumedBy, type ShopEvent } from "@shop/contracts";
 import type { BatchHandler, ReceivedEvent } from "@shop/messaging";
 import { handleStockRequests, type StockDeps, type StockRequest } from "./stock";
 
 /** The topics inventory consumes: orders to reserve for, and the facts that release or commit them. */
-export const consumedTopics = ["orders", "payments", "shipments"];
+export const consumedTopics = [...topicsConsumedBy.inventory];
 
 /** The request an event makes of inventory, if any. */
 function requestOf({ event, traceContext }: ReceivedEvent<ShopEvent>): StockRequest | undefined {

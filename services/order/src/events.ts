@@ -5,14 +5,14 @@
  * contradicts its order (a capture that is not the total) is reported, not acted on. Events not
  * listed here (StockReleased, StockCommitted, PaymentRefunded) need nothing from order.
  */
-import type { EventOf, EventType, ShopEvent } from "@shop/contracts";
+import { topicsConsumedBy, type EventOf, EventType, ShopEvent } from "@shop/contracts";
 import { reportContradiction, type BatchHandler, type Logger, type Outbox } from "@shop/messaging";
 import { upsertProducts } from "./db";
 import { applyFacts, type Fact } from "./orders";
 import type { SagaFact } from "./order-saga";
 
 /** The topics order consumes: the catalogue and the other services' saga facts. */
-export const consumedTopics = ["catalog", "inventory", "payments", "shipments"];
+export const consumedTopics = [...topicsConsumedBy.order];
 
 /** The events that are saga facts: each is the fact of the same name (order-saga.ts). */
 const sagaFacts = new Set<EventType>(["StockReserved", "StockReservationFailed", "PaymentCaptured", "PaymentFailed", "ShipmentScheduled", "ShipmentFailed"]);

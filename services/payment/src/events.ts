@@ -5,12 +5,12 @@
  * (a cancellation of a confirmed order) is reported, not acted on. Events not listed here need
  * nothing from payment.
  */
-import { topics, type EventType, type ShopEvent } from "@shop/contracts";
+import { topicsConsumedBy, type EventType, type ShopEvent } from "@shop/contracts";
 import { reportContradiction, type BatchHandler, type Logger, type Outbox } from "@shop/messaging";
 import { recordFacts, type PaymentFact } from "./payments";
 
 /** The topics payment consumes: order details and cancellations, reservations, shipment failures. */
-export const consumedTopics = [topics.orders, topics.inventory, topics.shipments];
+export const consumedTopics = [...topicsConsumedBy.payment];
 
 /** The events payment learns from. */
 const paymentFacts = new Set<EventType>([

@@ -10,7 +10,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { freePort, waitFor } from "@shop/infra";
-import { nativeStateOf, serviceDatabases, startEnvironment, type Environment } from "@shop/testkit";
+import { kafkaEnv, nativeStateOf, serviceDatabases, startEnvironment, type Environment } from "@shop/testkit";
 
 const repoRoot = path.resolve(__dirname, "..", "..", "..");
 /**
@@ -90,6 +90,7 @@ export async function startSystem(log: (line: string) => void): Promise<System> 
           PORT: String(port), DATABASE_URL: environment!.databaseUrl(name), KAFKA_BROKERS: environment!.brokers.join(","),
           SCHEMA_REGISTRY_URL: environment!.schemaRegistryUrl, SMTP_URL: `smtp://127.0.0.1:${sinkPort}`, CATALOG_FILE: catalogFile,
           SCHEMA_REGISTRY_USERNAME: environment!.schemaRegistry.auth.username, SCHEMA_REGISTRY_PASSWORD: environment!.schemaRegistry.auth.password,
+          ...kafkaEnv(environment!.kafkaCredentials(name)), // its own principal (decision 011)
         },
       });
       children.push({ name, child });
