@@ -5,10 +5,9 @@
  * what to watch. None of them should change an order: the broker's ACLs refuse the first two
  * (decision 011), the services' domain checks the rest (docs/threat-model.md).
  */
-import { randomUUID } from "node:crypto";
 import { SchemaRegistry } from "@kafkajs/confluent-schema-registry";
 import { Kafka, logLevel } from "kafkajs";
-import { subjectFor, type EventType } from "@shop/contracts";
+import { keyOf, newEvent, subjectFor, topicOf, type ShopEvent } from "@shop/contracts";
 import { devDir } from "./dev-environment";
 import { kafkaCredentialsOf, saslOf, type KafkaCredentials } from "./kafka-credentials";
 import { brokersOf, readState, schemaRegistryUrlOf, type NativeState } from "./native-environment";
@@ -17,11 +16,8 @@ import { registryCredentialsOf } from "./registry-credentials";
 interface Forgery {
   /** Whose Kafka credential is used: a service's (leaked), or none at all. */
   as: "payment" | "order" | "nobody";
-  topic: string;
-  eventType: EventType;
-  /** The `producer` the event claims. */
-  producer: string;
-  payload: (orderId: string) => Record<string, unknown>;
+  /** The forged event, with the envelope every event has; its `producer` is the one it claims. It goes to its event type's topic. */
+  event: (orderId: string) => ShopEvent;
   needsOrder: boolean;
   watch: string;
 }
@@ -30,30 +26,30 @@ const placeholder = "00000000-0000-4000-8000-000000000000"; // for the experimen
 
 const experiments: Record<string, Forgery> = {
   anonymous: {
-    as: "nobody", topic: "payments", eventType: "PaymentCaptured", producer: "payment", needsOrder: false,
-    payload: () => ({ paymentId: "pay_forged", amount: 1 }),
+    as: "nobody", needsOrder: false,
+    event: (orderId) => newEvent("PaymentCaptured", { orderId, paymentId: "pay_forged", amount: 1 }, { producer: "payment" }),
     watch: "The broker closes the connection: no credential, no access (SASL/SCRAM on every listener).",
   },
   "foreign-topic": {
-    as: "payment", topic: "orders", eventType: "OrderCancelled", producer: "order", needsOrder: false,
-    payload: () => ({ reason: "timeout", customerEmail: "attacker@example.com" }),
+    as: "payment", needsOrder: false,
+    event: (orderId) => newEvent("OrderCancelled", { orderId, reason: "timeout", customerEmail: "attacker@example.com" }, { producer: "order" }),
     watch: "TOPIC_AUTHORIZATION_FAILED: payment's principal may write payments (and the DLQs of what it reads), not orders (docs/kafka-access.md).",
   },
   "cheap-capture": {
-    as: "payment", topic: "payments", eventType: "PaymentCaptured", producer: "payment", needsOrder: true,
-    payload: () => ({ paymentId: "pay_forged", amount: 1 }),
+    as: "payment", needsOrder: true,
+    event: (orderId) => newEvent("PaymentCaptured", { orderId, paymentId: "pay_forged", amount: 1 }, { producer: "payment" }),
     watch: "order and warehouse log `PaymentCaptured contradicts what this service knows (...): not acted on` and count it in\n"
       + "contradicting_events_total (curl localhost:3001/metrics); the order does not move on: curl localhost:3001/orders/<orderId>.",
   },
   "cancel-confirmed": {
-    as: "order", topic: "orders", eventType: "OrderCancelled", producer: "order", needsOrder: true,
-    payload: () => ({ reason: "timeout", customerEmail: "attacker@example.com" }),
+    as: "order", needsOrder: true,
+    event: (orderId) => newEvent("OrderCancelled", { orderId, reason: "timeout", customerEmail: "attacker@example.com" }, { producer: "order" }),
     watch: "For a CONFIRMED order, payment, warehouse, inventory and email log `OrderCancelled contradicts what this service knows` and count it:\n"
       + "no refund (curl localhost:3003/payments/<orderId>), the shipment stays scheduled, no cancellation mail.",
   },
   "wrong-producer": {
-    as: "payment", topic: "payments", eventType: "PaymentCaptured", producer: "order", needsOrder: true,
-    payload: () => ({ paymentId: "pay_forged", amount: 12_900 }),
+    as: "payment", needsOrder: true,
+    event: (orderId) => newEvent("PaymentCaptured", { orderId, paymentId: "pay_forged", amount: 12_900 }, { producer: "order" }),
     watch: "Every consumer of payments dead-letters it before any handler sees it (`message dead-lettered`, `wrong producer`):\n"
       + "pnpm --filter @shop/messaging dlq list payments (after `set -a; . .cache/infra/dev/infra.env; set +a`).",
   },
@@ -80,23 +76,20 @@ async function main(): Promise<void> {
   }
   const state = readState(devDir);
   if (!state) throw new Error("Nothing running: start the system with `pnpm start` first.");
-  const eventId = await send(state, forgery, orderId ?? placeholder)
-    .catch((error: Error) => { console.log(`Refused: ${error.message}`); return undefined; });
-  if (eventId) console.log(`Sent ${forgery.eventType} ${eventId} on ${forgery.topic} as ${forgery.as}, claiming producer "${forgery.producer}".`);
+  const event = forgery.event(orderId ?? placeholder);
+  const topic = topicOf(event.eventType);
+  const sent = await send(state, forgery.as, event)
+    .then(() => true, (error: Error) => { console.log(`Refused: ${error.message}`); return false; });
+  if (sent) console.log(`Sent ${event.eventType} ${event.eventId} on ${topic} as ${forgery.as}, claiming producer "${event.producer}".`);
   console.log(`Watch: ${forgery.watch}`);
 }
 
-async function send(state: NativeState, forgery: Forgery, orderId: string): Promise<string> {
+async function send(state: NativeState, as: Forgery["as"], event: ShopEvent): Promise<void> {
   // The schemas are no secret: the services' read-only registry credential will do.
   const registry = new SchemaRegistry({ host: schemaRegistryUrlOf(state), auth: registryCredentialsOf(state).reader });
-  const eventId = randomUUID();
-  const event = {
-    eventId, eventType: forgery.eventType, eventVersion: 1, occurredAt: new Date().toISOString(), orderId, causationId: null,
-    producer: forgery.producer, ...forgery.payload(orderId),
-  };
-  const value = await registry.encode(await registry.getLatestSchemaId(subjectFor(forgery.eventType)), event);
+  const value = await registry.encode(await registry.getLatestSchemaId(subjectFor(event.eventType)), event);
 
-  const credentials: KafkaCredentials | undefined = forgery.as === "nobody" ? undefined : kafkaCredentialsOf(state)[forgery.as];
+  const credentials: KafkaCredentials | undefined = as === "nobody" ? undefined : kafkaCredentialsOf(state)[as];
   const kafka = new Kafka({
     clientId: "forger", brokers: brokersOf(state), logLevel: logLevel.NOTHING, retry: { retries: 0 },
     ...(credentials ? { sasl: saslOf(credentials) } : {}),
@@ -104,11 +97,13 @@ async function send(state: NativeState, forgery: Forgery, orderId: string): Prom
   const producer = kafka.producer();
   await producer.connect();
   try {
-    await producer.send({ topic: forgery.topic, messages: [{ key: orderId, value, headers: { "event-type": forgery.eventType, "event-id": eventId } }] });
+    await producer.send({
+      topic: topicOf(event.eventType),
+      messages: [{ key: keyOf(event), value, headers: { "event-type": event.eventType, "event-id": event.eventId } }],
+    });
   } finally {
     await producer.disconnect();
   }
-  return eventId;
 }
 
 main().catch((error: Error) => {

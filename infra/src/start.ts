@@ -53,11 +53,12 @@ async function main(): Promise<void> {
   console.log(await registerContractSchemas(schemaRegistryUrlOf(infra.state), admin));
   const smtp = await startSmtpSink(await freePort(), (mail) => console.log(formatLogLine("smtp", 6, mail, colour)));
 
+  const kafkaCredentials = kafkaCredentialsOf(infra.state);
   const children = services.map(({ name, port }, index) => startService(name, index, {
     PORT: String(port), DATABASE_URL: databaseUrlOf(infra.state, name), KAFKA_BROKERS: brokersOf(infra.state).join(","),
     SCHEMA_REGISTRY_URL: schemaRegistryUrlOf(infra.state), SMTP_URL: smtp.url,
     SCHEMA_REGISTRY_USERNAME: reader.username, SCHEMA_REGISTRY_PASSWORD: reader.password,
-    ...kafkaEnv(kafkaCredentialsOf(infra.state)[name as KafkaPrincipal]), // its own Kafka principal (decision 011)
+    ...kafkaEnv(kafkaCredentials[name as KafkaPrincipal]), // its own Kafka principal (decision 011)
   }));
   const stop = async () => {
     console.log("\nStopping the services...");

@@ -9,14 +9,14 @@ import { randomUUID } from "node:crypto";
 import { SchemaRegistry } from "@kafkajs/confluent-schema-registry";
 import { Kafka, logLevel, type Producer } from "kafkajs";
 import { waitFor } from "@shop/infra";
-import { topicSpecs, type Topic } from "@shop/contracts";
+import { newEvent, subjectFor, topicSpecs, type EventBody, type EventType, type Producer as EventProducer, type Topic } from "@shop/contracts";
 import { saslOf, useEnvironment, type ServiceProcess } from "@shop/testkit";
 
 /** A forged event: its type, the service it claims to come from, and its payload. */
 export interface Forgery {
-  eventType: string;
+  eventType: EventType;
   orderId: string;
-  producer: string;
+  producer: EventProducer;
   payload: Record<string, unknown>;
 }
 
@@ -43,14 +43,11 @@ export async function connectForger(): Promise<Forger> {
   };
   return {
     async send(topic, { eventType, orderId, producer: claimedProducer, payload }) {
-      const eventId = randomUUID();
-      const schemaId = await registry.getLatestSchemaId(`${topic}-shop.${topic}.${eventType}`);
-      const event = {
-        eventId, eventType, eventVersion: 1, occurredAt: new Date().toISOString(), orderId, causationId: null, producer: claimedProducer, ...payload,
-      };
-      const value = await registry.encode(schemaId, event);
-      await (await producerFor(topic)).send({ topic, messages: [{ key: orderId, value, headers: { "event-type": eventType, "event-id": eventId } }] });
-      return eventId;
+      // The payload is whatever the forgery says: the schema, not TypeScript, decides whether it encodes.
+      const event = newEvent(eventType, { orderId, ...payload } as EventBody<EventType>, { producer: claimedProducer });
+      const value = await registry.encode(await registry.getLatestSchemaId(subjectFor(eventType)), event);
+      await (await producerFor(topic)).send({ topic, messages: [{ key: orderId, value, headers: { "event-type": eventType, "event-id": event.eventId } }] });
+      return event.eventId;
     },
     stop: async () => {
       await Promise.all([...producers.values()].map((producer) => producer.disconnect()));

@@ -8,14 +8,16 @@ import type { Environment } from "./environment";
 export function nativeEnvironment(dir: string): Environment {
   const state = readState(dir);
   if (!state) throw new Error(`No native test environment in ${dir}: was it started by Jest's globalSetup?`);
+  const kafkaCredentials = kafkaCredentialsOf(state); // read once: every test process builds this environment
+  const registryCredentials = registryCredentialsOf(state);
   return {
     kind: "native",
     description: describeNative(state),
     brokers: brokersOf(state),
-    kafkaCredentials: (principal) => kafkaCredentialsOf(state)[principal],
+    kafkaCredentials: (principal) => kafkaCredentials[principal],
     schemaRegistryUrl: schemaRegistryUrlOf(state),
-    schemaRegistry: { url: schemaRegistryUrlOf(state), auth: registryCredentialsOf(state).reader },
-    schemaRegistryAdmin: { url: schemaRegistryUrlOf(state), auth: registryCredentialsOf(state).admin },
+    schemaRegistry: { url: schemaRegistryUrlOf(state), auth: registryCredentials.reader },
+    schemaRegistryAdmin: { url: schemaRegistryUrlOf(state), auth: registryCredentials.admin },
     databaseUrl: (name, role) => databaseUrlOf(state, name, role),
     stopBroker: (options) => stopBroker(dir, options),
     startBroker: () => startBroker(dir),
