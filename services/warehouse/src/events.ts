@@ -5,12 +5,12 @@
  * knows (a capture that is not the total, a cancellation of a confirmed order) is reported, not
  * acted on. Events not listed here need nothing from the warehouse.
  */
-import { topicsConsumedBy, type EventType, type ShopEvent } from "@shop/contracts";
+import { inboxTopicsOf, type EventType, type ShopEvent } from "@shop/contracts";
 import { reportContradiction, type BatchHandler, type Logger, type Outbox } from "@shop/messaging";
 import { recordFacts, type ShipmentFact } from "./shipments";
 
 /** The topics the warehouse consumes: order details and cancellations, captured payments. */
-export const consumedTopics = [...topicsConsumedBy.warehouse];
+export const consumedTopics = inboxTopicsOf("warehouse");
 
 /** The events the warehouse learns from. */
 const shipmentFacts = new Set<EventType>([
