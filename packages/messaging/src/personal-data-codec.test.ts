@@ -12,7 +12,7 @@ const json: Codec = {
   decode: async (value) => JSON.parse(value.toString()),
 };
 const fields = { Confirmed: [{ path: "customerEmail", category: "contact" }], Placed: [{ path: "address.city", category: "address" }] };
-const secret = randomBytes(32).toString("base64");
+const secret = randomBytes(32).toString("hex");
 const kek = localKek("contact", secret);
 const key = { keyId: randomUUID(), key: randomBytes(32) };
 const event = (customerEmail: string) => ({ eventId: randomUUID(), eventType: "Confirmed", customerEmail });

@@ -25,7 +25,10 @@ export interface ServiceProcess {
 
 /** Runs as its own Kafka principal (KAFKA_USERNAME, KAFKA_PASSWORD), so the ACLs it meets are those of `pnpm start`. */
 export async function startService(name: string, port: number, env: Record<string, string>): Promise<ServiceProcess> {
-  const principal = kafkaEnv(useEnvironment().kafkaCredentials(name as KafkaPrincipal));
+  const principal = {
+    ...kafkaEnv(useEnvironment().kafkaCredentials(name as KafkaPrincipal)),
+    ...useEnvironment().personalDataEnv(name), // the KEKs it may hold (decision 014)
+  };
   let child: ChildProcess | undefined;
   let exited: Promise<number | null> = Promise.resolve(null);
   let output = "";

@@ -18,10 +18,10 @@ export interface KeyEncryptionKey {
   unwrap(wrapped: string): Promise<Buffer>;
 }
 
-/** A KEK from its secret: 32 bytes, base64 (what infra generates: `openssl rand -base64 32` makes one too). */
-export function localKek(category: string, secretBase64: string): KeyEncryptionKey {
-  const secret = Buffer.from(secretBase64, "base64");
-  if (secret.length !== 32) throw new Error(`the ${category} key-encryption key must be 32 bytes, base64-encoded (it is ${secret.length} bytes)`);
+/** A KEK from its secret: 32 bytes as 64 hex digits (what infra generates; `openssl rand -hex 32` makes one too). */
+export function localKek(category: string, secretHex: string): KeyEncryptionKey {
+  if (!/^[0-9a-fA-F]{64}$/.test(secretHex)) throw new Error(`the ${category} key-encryption key must be 32 bytes as 64 hex digits`);
+  const secret = Buffer.from(secretHex, "hex");
   // A fingerprint, not the secret: tells two KEKs apart without revealing either.
   const kekId = `${category}-${createHash("sha256").update(secret).digest("hex").slice(0, 12)}`;
   const aad = Buffer.from(kekId);

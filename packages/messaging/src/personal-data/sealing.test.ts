@@ -4,7 +4,7 @@ import { localKek } from "./local-kek";
 import { isSealed, keyIdOf, open, seal, SealError, type DataKey } from "./sealing";
 
 const newKey = (): DataKey => ({ keyId: randomUUID(), key: randomBytes(32) });
-const kekSecret = () => randomBytes(32).toString("base64");
+const kekSecret = () => randomBytes(32).toString("hex");
 
 test("when a value is sealed and opened with the same key and field, then it comes back, and the sealed form names the key only", () => {
   const key = newKey();
@@ -60,7 +60,7 @@ test("when a KEK wraps a data key, then only the same KEK unwraps it", async () 
   expect(await kek.unwrap(wrapped)).toEqual(dataKey);
   await expect(other.unwrap(wrapped)).rejects.toThrow();
   expect(kek.kekId).toMatch(/^contact-[0-9a-f]{12}$/);
-  expect(() => localKek("address", Buffer.alloc(16).toString("base64"))).toThrow("the address key-encryption key must be 32 bytes");
+  expect(() => localKek("address", Buffer.alloc(16).toString("hex"))).toThrow("the address key-encryption key must be 32 bytes as 64 hex digits");
 });
 
 describe("a keyring", () => {
