@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { createKeyring } from "./keyring";
 import { localKek } from "./local-kek";
-import { isSealed, keyIdOf, open, seal, SealError, type DataKey } from "./sealing";
+import { isSealed, keyIdOf, open, seal, sealFields, SealError, type DataKey } from "./sealing";
 
 const newKey = (): DataKey => ({ keyId: randomUUID(), key: randomBytes(32) });
 const kekSecret = () => randomBytes(32).toString("hex");
@@ -105,4 +105,18 @@ describe("a keyring", () => {
     expect(ring.status(key.keyId)).toBe("not-ours");
     expect(() => ring.open(seal("London", key, "shippingAddress.city"), "shippingAddress.city")).toThrow(SealError);
   });
+});
+
+test("when an event's marked fields are sealed, then each is sealed for its own path and category, and the rest is untouched", () => {
+  const keys = { contact: newKey(), address: newKey() };
+  const event = { orderId: "o-1", customerEmail: "ada@example.com", shippingAddress: { city: "London", country: "GB" } };
+  const fields = [{ path: "customerEmail", category: "contact" }, { path: "shippingAddress.city", category: "address" }];
+
+  const sealed = sealFields(event, fields, (category) => keys[category as "contact" | "address"]);
+
+  expect(sealed.orderId).toBe("o-1");
+  expect(sealed.shippingAddress.country).toBe("GB");
+  expect(open(sealed.customerEmail, keys.contact, "customerEmail")).toBe("ada@example.com");
+  expect(open(sealed.shippingAddress.city, keys.address, "shippingAddress.city")).toBe("London");
+  expect(event.customerEmail).toBe("ada@example.com"); // a copy: the caller's object is left as it was
 });
