@@ -13,3 +13,4 @@ export { kafkaCredentialsOf, kafkaEnv, kafkaPrincipals, newKafkaCredentials, sas
 export { presentAcls, setUpKafka } from "./kafka-setup";
 export { aclsFor, describeAcl, type AclBinding } from "./kafka-acls";
 export { ensurePersonalDataSecrets, kekVariable, newPersonalDataSecrets, personalDataEnv, type PersonalDataSecrets } from "./personal-data-secrets";
+export { startSmtpSink } from "./smtp-sink";
