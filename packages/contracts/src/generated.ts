@@ -88,7 +88,7 @@ export interface OrderConfirmed {
   orderId: string;
   causationId: string | null;
   producer: string;
-  /** Personal data, sealed (pii:v1:...): only services holding the contact key (email) can read it. */
+  /** For the e-mail service, the only reader holding the contact key. */
   customerEmail: string;
   items: OrderLine[];
   /** Cents. */
@@ -105,7 +105,7 @@ export interface OrderCancelled {
   causationId: string | null;
   producer: string;
   reason: CancellationReason;
-  /** Personal data, sealed (pii:v1:...): only services holding the contact key (email) can read it. */
+  /** For the e-mail service, the only reader holding the contact key. */
   customerEmail: string;
 }
 
