@@ -32,11 +32,19 @@ export async function followKeyTopic(options: KeyTopicOptions): Promise<{ stop()
   const ends = await topicEnds(kafka, topic);
   const remaining = new Map([...ends].filter(([, end]) => end > 0));
   let caughtUp!: () => void;
-  const loaded = new Promise<void>((resolve) => (caughtUp = resolve));
+  let failed!: (error: unknown) => void;
+  const loaded = new Promise<void>((resolve, reject) => [caughtUp, failed] = [resolve, reject]);
   if (remaining.size === 0) caughtUp();
+  loaded.catch(() => {}); // awaited below; a failure before that is not "unhandled"
 
   const subscription = await subscribe({
     ...kafka, groupId: `${options.service}.keyring.${randomUUID()}`, topics: [topic], fromBeginning: true, commit: false,
+    // Refused (no READ on the topic) or crashed for good: before the load, start-up fails; after
+    // it, new keys and erasures stop arriving, which an operator must see.
+    onFatal(error) {
+      failed(error);
+      logger.error({ topic, ...errorFields(error) }, "the keyring stopped following the data keys: restart the service");
+    },
     async onBatch(batch) {
       for (const message of batch.messages) {
         if (message.value) await apply(message.value, message.offset);
@@ -60,6 +68,11 @@ export async function followKeyTopic(options: KeyTopicOptions): Promise<{ stop()
     }
   }
 
-  await loaded;
+  try {
+    await loaded;
+  } catch (error) {
+    await subscription.stop();
+    throw error;
+  }
   return subscription;
 }
