@@ -9,7 +9,7 @@ test("when .env is empty, then every secret is set, each to its own random value
   expect(added).toEqual(composeSecrets);
   const values = text.trim().split("\n").map((line) => line.split("=")[1]);
   expect(new Set(values).size).toBe(composeSecrets.length);
-  expect(values.every((value) => /^[0-9a-f]{48}$/.test(value!))).toBe(true);
+  expect(values.every((value) => /^[0-9a-f]{64}$/.test(value!))).toBe(true);
 });
 
 test("when .env (copied from .env.example) has some secrets set and some empty, then the empty ones are filled in place, the set ones kept, the missing ones added", () => {
@@ -20,9 +20,9 @@ test("when .env (copied from .env.example) has some secrets set and some empty, 
   expect(text.match(/^KAFKA_PASSWORD_ORDER=/gm)).toHaveLength(1);
 });
 
-test("when docker-compose.yml requires a password from .env, then pnpm compose:secrets makes it", () => {
+test("when docker-compose.yml requires a secret from .env, then pnpm compose:secrets makes it", () => {
   const compose = fs.readFileSync(path.join(repoRoot, "docker-compose.yml"), "utf8");
-  const required = new Set([...compose.matchAll(/\$\{([A-Z0-9_]*PASSWORD[A-Z0-9_]*):\?/g)].map((match) => match[1]!));
+  const required = new Set([...compose.matchAll(/\$\{([A-Z0-9_]*(?:PASSWORD|KEK|TOKEN)[A-Z0-9_]*):\?/g)].map((match) => match[1]!));
   expect(required.size).toBeGreaterThan(0);
   expect([...required].filter((name) => !composeSecrets.includes(name))).toEqual([]);
 });

@@ -7,22 +7,25 @@
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { services } from "@shop/contracts";
+import { personalDataCategories, services } from "@shop/contracts";
 import { repoRoot } from "./paths";
 import { postgresComposeSecrets } from "./postgres-roles";
 
 /**
- * Every password docker-compose.yml reads from .env: the Kafka principals' (admin's, and one per
- * service; decision 011), PostgreSQL's roles' (013) and the registry's two users' (012).
+ * Every secret docker-compose.yml reads from .env: the Kafka principals' passwords (admin's, and one per
+ * service; decision 011), PostgreSQL's roles' (013), the registry's two users' (012), and the
+ * personal-data KEKs and email's admin token (014). 32 random bytes as hex: a KEK is an AES-256 key.
  */
 export const composeSecrets = [
   "KAFKA_ADMIN_PASSWORD", ...services.map((service) => `KAFKA_PASSWORD_${service.toUpperCase()}`),
   ...postgresComposeSecrets,
   "SCHEMA_REGISTRY_PASSWORD", "SCHEMA_REGISTRY_ADMIN_PASSWORD",
+  // Personal data (decision 014): a key-encryption key per category, and email's admin token.
+  ...personalDataCategories.map((category) => `PERSONAL_DATA_KEK_${category.toUpperCase()}`), "EMAIL_ADMIN_TOKEN",
 ];
 
 /** The text of .env with every secret set, and the names of those it set. */
-export function withSecrets(existing: string, newSecret = () => randomBytes(24).toString("hex")): { text: string; added: string[] } {
+export function withSecrets(existing: string, newSecret = () => randomBytes(32).toString("hex")): { text: string; added: string[] } {
   const added: string[] = [];
   const lines = (existing === "" ? [] : existing.replace(/\n$/, "").split("\n")).map((line) => {
     const name = /^([A-Z0-9_]+)=\s*$/.exec(line)?.[1];

@@ -5,7 +5,9 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { services } from "@shop/contracts";
 import { repoRoot } from "./paths";
+import { personalDataEnv } from "./personal-data-secrets";
 
 const compose = fs.readFileSync(path.join(repoRoot, "docker-compose.yml"), "utf8");
 
@@ -29,4 +31,13 @@ test("when docker-compose.yml publishes ports, then it finds the ones we know of
 test("when docker-compose.yml publishes a port, then it binds 127.0.0.1 only", () => {
   const open = publishedPorts(compose).filter((entry) => !entry.startsWith("127.0.0.1:"));
   expect(open).toEqual([]);
+});
+
+test("when docker-compose.yml configures a service, then it passes exactly the personal-data secrets pnpm start gives it (decision 014)", () => {
+  const secrets = { keks: { contact: "c", address: "a" }, emailAdminToken: "t" };
+  for (const service of services) {
+    const block = compose.split(/\n  (?=[a-z-]+:\n)/).find((section) => section.startsWith(`${service}:\n`)) ?? "";
+    const given = [...block.matchAll(/^\s+((?:PERSONAL_DATA_KEK|EMAIL_ADMIN)_[A-Z_]+):/gm)].map((match) => match[1]).sort();
+    expect([service, given]).toEqual([service, Object.keys(personalDataEnv(service, secrets)).sort()]);
+  }
 });

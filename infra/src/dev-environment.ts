@@ -5,6 +5,7 @@
 import path from "node:path";
 import { credentialsFileOf, kafkaEnvFileLines } from "./kafka-credentials";
 import { cacheDir } from "./paths";
+import { ensurePersonalDataSecrets, personalDataEnvFileLines } from "./personal-data-secrets";
 import { startKafka } from "./kafka";
 import { startPostgres } from "./postgres";
 import { writePrivateFile } from "./private-files";
@@ -72,6 +73,7 @@ export function writeEnvFile(state: NativeState): string {
     ...serviceDatabases.map((db) => `DATABASE_URL_${db.toUpperCase()}=${databaseUrlOf(state, db)}`),
     `DATABASE_URL_ADMIN=${databaseUrlOf(state, "postgres")}`, // the superuser, for psql and tools
     ...kafkaEnvFileLines(state),
+    ...personalDataEnvFileLines(ensurePersonalDataSecrets(state.kafka.dataDir)), // the KEKs and email's admin token (decision 014)
   ];
   writePrivateFile(file, `${lines.join("\n")}\n`); // it holds passwords
   return file;

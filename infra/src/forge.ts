@@ -44,8 +44,9 @@ const experiments: Record<string, Forgery> = {
   "cancel-confirmed": {
     as: "order", needsOrder: true,
     event: (orderId) => newEvent("OrderCancelled", { orderId, reason: "timeout", customerEmail: "attacker@example.com" }, { producer: "order" }),
-    watch: "For a CONFIRMED order, payment, warehouse, inventory and email log `OrderCancelled contradicts what this service knows` and count it:\n"
-      + "no refund (curl localhost:3003/payments/<orderId>), the shipment stays scheduled, no cancellation mail.",
+    watch: "For a CONFIRMED order, payment and inventory log `OrderCancelled contradicts what this service knows` and count it:\n"
+      + "no refund (curl localhost:3003/payments/<orderId>), no release. Email and warehouse dead-letter it before that: its customerEmail\n"
+      + "is not sealed, and a forger without the contact key cannot seal one (docs/decisions/014): the shipment stays scheduled, no mail.",
   },
   "wrong-producer": {
     as: "payment", needsOrder: true,

@@ -55,3 +55,9 @@ test("when the ACLs are generated, then no rule is wildcard, none names the clus
   expect(acls.filter((acl) => acl.resourceName === "*" || acl.principal === "User:admin" || acl.principal === "User:*")).toEqual([]);
   expect(new Set(acls.map((acl) => acl.resourceType))).toEqual(new Set(["TOPIC", "GROUP"]));
 });
+
+test("when the ACLs are generated from the contracts, then only order writes datakeys and only email and warehouse read it: inventory, payment and analytics have no access", () => {
+  const acls = aclsFor({ topicSpecs, topicsConsumedBy }).filter((acl) => acl.resourceType === "TOPIC" && acl.resourceName === "datakeys");
+
+  expect(acls.map(describeAcl).sort()).toEqual(["User:email READ TOPIC datakeys", "User:order WRITE TOPIC datakeys", "User:warehouse READ TOPIC datakeys"]);
+});

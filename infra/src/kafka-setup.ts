@@ -42,14 +42,15 @@ export async function setUpKafka(brokers: string[], admin: KafkaCredentials, pro
 }
 
 async function createTopics(client: Admin): Promise<void> {
-  const wanted = allTopics.flatMap(({ topic, compacted }) => [{ topic, compacted }, { topic: dlqTopic(topic), compacted: false }]);
+  const wanted = allTopics.flatMap(({ topic, compacted, config = {} }) => [{ topic, compacted, config }, { topic: dlqTopic(topic), compacted: false, config: {} }]);
   const existing = new Set(await client.listTopics());
   const missing = wanted.filter(({ topic }) => !existing.has(topic));
   if (missing.length === 0) return;
   await client.createTopics({
     waitForLeaders: true,
-    topics: missing.map(({ topic, compacted }) => ({
-      topic, numPartitions: 3, ...(compacted ? { configEntries: [{ name: "cleanup.policy", value: "compact" }] } : {}),
+    topics: missing.map(({ topic, compacted, config }) => ({
+      topic, numPartitions: 3,
+      configEntries: [...(compacted ? [{ name: "cleanup.policy", value: "compact" }] : []), ...Object.entries(config).map(([name, value]) => ({ name, value }))],
     })),
   });
 }

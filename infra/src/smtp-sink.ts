@@ -8,13 +8,14 @@ export async function startSmtpSink(port: number, report: (line: string) => void
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ["STARTTLS"],
-    onData(stream, session, callback) {
+    onData(stream, _session, callback) {
       let raw = "";
       stream.on("data", (chunk: Buffer) => (raw += chunk.toString()));
       stream.on("end", () => {
         const subject = /^Subject: (.*)$/im.exec(raw)?.[1] ?? "(no subject)";
-        const to = session.envelope.rcptTo.map((rcpt) => rcpt.address).join(", ");
-        report(`mail to ${to}: ${subject}`);
+        // The Message-ID names the order (<kind.orderId@domain>); the address is personal data and stays out of the log.
+        const messageId = /^Message-ID: (.*)$/im.exec(raw)?.[1] ?? "(no Message-ID)";
+        report(`mail ${messageId}: ${subject}`);
         callback();
       });
     },

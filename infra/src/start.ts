@@ -11,6 +11,7 @@ import { kafkaCredentialsOf, kafkaEnv, type KafkaPrincipal } from "./kafka-crede
 import { formatLogLine } from "./log-lines";
 import { brokersOf, databaseUrlOf, schemaRegistryUrlOf, stopNativeEnvironment } from "./native-environment";
 import { repoRoot } from "./paths";
+import { ensurePersonalDataSecrets, personalDataEnv } from "./personal-data-secrets";
 import { assertPortFree, freePort } from "./ports";
 import { startReaper } from "./reaper";
 import { registerContractSchemas } from "./register-schemas";
@@ -54,11 +55,13 @@ async function main(): Promise<void> {
   const smtp = await startSmtpSink(await freePort(), (mail) => console.log(formatLogLine("smtp", 6, mail, colour)));
 
   const kafkaCredentials = kafkaCredentialsOf(infra.state);
+  const personalDataSecrets = ensurePersonalDataSecrets(infra.state.kafka.dataDir);
   const children = services.map(({ name, port }, index) => startService(name, index, {
     PORT: String(port), DATABASE_URL: databaseUrlOf(infra.state, name), KAFKA_BROKERS: brokersOf(infra.state).join(","),
     SCHEMA_REGISTRY_URL: schemaRegistryUrlOf(infra.state), SMTP_URL: smtp.url,
     SCHEMA_REGISTRY_USERNAME: reader.username, SCHEMA_REGISTRY_PASSWORD: reader.password,
     ...kafkaEnv(kafkaCredentials[name as KafkaPrincipal]), // its own Kafka principal (decision 011)
+    ...personalDataEnv(name, personalDataSecrets), // the KEKs it may hold (decision 014)
   }));
   const stop = async () => {
     console.log("\nStopping the services...");

@@ -32,6 +32,7 @@ import { headline, idleFigures, idleRates, phaseFigures, settleMs, type PhaseRec
 import { burst, openLoop, type Placement } from "./saga/load";
 import { lastLine, printIdle, printPhases } from "./saga/report";
 import { flatFigures, runInfo, writeResult } from "./saga/results";
+import { personalDataMicrosPerCheckout } from "./saga/personal-data";
 import { outcomes, percentile, waitUntilQuiet } from "./saga/sagas";
 import { takeSnapshot, type Snapshot } from "./saga/snapshot";
 import { startSystem, type System } from "./saga/system";
@@ -134,12 +135,18 @@ async function main(): Promise<void> {
   printPhases(phases, [...Object.keys(system.processes), "load generator"], log);
   log("");
   printIdle(idleResult, services, log);
+  // Personal data (decision 014): the AES-256-GCM work of one checkout, against the CPU a checkout costs at capacity.
+  const personalDataMicros = await personalDataMicrosPerCheckout();
+  const atCapacity = phases.at(-1)?.cpuMsPerCheckout.total;
+  log(`
+Personal data: sealing and opening a checkout's 5 fields and unwrapping its 2 data keys: ${personalDataMicros.toFixed(1)} µs of CPU per checkout` +
+    (atCapacity ? ` (${((personalDataMicros / 1000 / atCapacity) * 100).toFixed(2)} % of the ${atCapacity.toFixed(2)} ms of CPU a checkout costs in the last phase)` : ""));
   const file = writeResult(run, {
     settings: {
       ...knobs, settleMs, sagaTimeoutMs: "service default (30000)", logLevel: "service default (info)", postgres,
       infrastructure: system.environment.description,
     },
-    headline: top,
+    headline: { ...top, personalDataMicrosPerCheckout: personalDataMicros },
     figures: flatFigures(top, phases, idleResult),
     phases,
     idle: idleResult,

@@ -64,7 +64,7 @@ async function getJson<T>(url: string): Promise<T | undefined> {
   return (await response.json()) as T;
 }
 
-export async function startSagaSystem(catalog: Product[], { sagaTimeoutMs = 10_000 } = {}): Promise<SagaSystem> {
+export async function startSagaSystem(catalog: Product[], { sagaTimeoutMs = 10_000, logLevel = "warn" } = {}): Promise<SagaSystem> {
   const env = useEnvironment();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "saga-e2e-"));
   const catalogFile = path.join(dir, "catalog.json");
@@ -77,7 +77,7 @@ export async function startSagaSystem(catalog: Product[], { sagaTimeoutMs = 10_0
     services[name] = await startService(name, await freePort(), {
       DATABASE_URL: database.url, KAFKA_BROKERS: env.brokers.join(","), SCHEMA_REGISTRY_URL: env.schemaRegistryUrl,
       SCHEMA_REGISTRY_USERNAME: env.schemaRegistry.auth.username, SCHEMA_REGISTRY_PASSWORD: env.schemaRegistry.auth.password,
-      CATALOG_FILE: catalogFile, SAGA_TIMEOUT_MS: String(sagaTimeoutMs), DEADLINE_CHECK_MS: "200", LOG_LEVEL: "warn",
+      CATALOG_FILE: catalogFile, SAGA_TIMEOUT_MS: String(sagaTimeoutMs), DEADLINE_CHECK_MS: "200", LOG_LEVEL: logLevel,
       // Fault tests hold orders in flight on purpose (a stopped service); load shedding, which would
       // then refuse the next orders, has its own tests (services/order/src/load-shedding.test.ts).
       MAX_SAGA_WAIT_MS: "0",

@@ -13,7 +13,10 @@ import { randomUUID } from "node:crypto";
 import { freePort, waitFor } from "@shop/infra";
 import { startSmtpSink } from "@shop/infra/src/smtp-sink";
 import { freshDatabase, startService, useEnvironment, type FreshDatabase, type ServiceProcess } from "@shop/testkit";
+import { lookupSchemaIds } from "@shop/contracts";
+import { schemaRegistryCodec } from "@shop/messaging";
 import { connectForger, contradictions, deadLettersOf, waitForContradictions, type Forger } from "../support/forger";
+import { readRawMessages } from "../support/raw-topics";
 import { startSagaSystem, type SagaSystem } from "../support/saga-system";
 
 const sku = "TRUST-COAT";
@@ -81,7 +84,9 @@ test("when an OrderCancelled arrives for a confirmed order, then it stays captur
   const compensating = [system.services.payment, system.services.warehouse, system.services.inventory, email.service];
   const counted = await Promise.all(compensating.map((service) => contradictions(service, "OrderCancelled")));
 
-  await forger.send("orders", { eventType: "OrderCancelled", orderId, producer: "order", payload: { reason: "timeout", customerEmail: "ada@example.com" } });
+  // A forger with order's credential holds no key to seal an address: it replays the sealed one of the real OrderConfirmed.
+  const customerEmail = await sealedEmailOf(orderId);
+  await forger.send("orders", { eventType: "OrderCancelled", orderId, producer: "order", payload: { reason: "timeout", customerEmail } });
   await waitForContradictions(compensating, "OrderCancelled", counted);
 
   expect(await system.order(orderId)).toMatchObject({ status: "CONFIRMED" });
@@ -101,3 +106,12 @@ test("when an event on payments names order as its producer, then every consumer
   expect(letters).toEqual(["inventory", "order", "warehouse"].map((group) => ({ group, kind: "wrong-producer", error: reason })));
   expect(await system.shipment(orderId)).toBeUndefined(); // the warehouse keeps a row for every order any fact names: it saw none
 });
+
+/** The order's e-mail as its OrderConfirmed carries it, sealed (docs/decisions/014). */
+async function sealedEmailOf(orderId: string): Promise<string> {
+  const env = useEnvironment();
+  const codec = schemaRegistryCodec({ ...env.schemaRegistry, schemaIds: await lookupSchemaIds(env.schemaRegistry) });
+  const [confirmed] = (await readRawMessages(["orders"]))
+    .filter((message) => message.key?.toString() === orderId && message.headers["event-type"] === "OrderConfirmed");
+  return ((await codec.decode(confirmed!.value!)) as { customerEmail: string }).customerEmail;
+}

@@ -89,7 +89,9 @@ const envelope = new Set(["eventId", "eventType", "eventVersion", "occurredAt", 
 function fieldTable(fields: AvroField[]): string {
   const rows = fields.map((f) => {
     const fallback = f.default === undefined ? "" : ` = ${JSON.stringify(f.default)}`;
-    return `| \`${f.name}\` | ${avroLabel(f.type)}${fallback} | ${f.doc ?? ""} |`;
+    const { personalData } = f as { personalData?: string };
+    const mark = personalData ? `**personal data (${personalData}), sealed** ` : "";
+    return `| \`${f.name}\` | ${avroLabel(f.type)}${fallback} | ${mark}${f.doc ?? ""} |`;
   });
   return ["| field | type | notes |", "|---|---|---|", ...rows].join("\n");
 }

@@ -13,8 +13,14 @@ export const topicsConsumedBy: Record<Service, readonly Topic[]> = {
   order: [topics.catalog, topics.inventory, topics.payments, topics.shipments],
   inventory: [topics.orders, topics.payments, topics.shipments],
   payment: [topics.orders, topics.inventory, topics.shipments],
-  email: [topics.orders],
-  warehouse: [topics.orders, topics.payments],
-  // Analytics counts everything.
-  analytics: Object.values(topics),
+  // The keyring of the services that open personal data reads datakeys (decision 014).
+  email: [topics.orders, topics.datakeys],
+  warehouse: [topics.orders, topics.payments, topics.datakeys],
+  // Analytics counts every saga fact; the data keys are none of its business.
+  analytics: Object.values(topics).filter((topic) => topic !== topics.datakeys),
 };
+
+/** The topics a service's inbox consumer subscribes to: what it reads, but datakeys (its keyring reads that one). */
+export function inboxTopicsOf(service: Service): Topic[] {
+  return topicsConsumedBy[service].filter((topic) => topic !== topics.datakeys);
+}

@@ -38,4 +38,13 @@ export const examples: { [T in EventType]: EventOf<T> } = {
   ShipmentScheduled: { ...envelope, eventType: "ShipmentScheduled", producer: "warehouse", shipmentId: "ship-1", carrier: "DHL" },
   ShipmentFailed: { ...envelope, eventType: "ShipmentFailed", producer: "warehouse", reason: "no carrier ships to ZZ" },
   EmailSent: { ...envelope, eventType: "EmailSent", producer: "email", kind: "receipt", messageId: "<1@shop.example>" },
+  CustomerDataKeyIssued: {
+    eventId: envelope.eventId, eventType: "CustomerDataKeyIssued", eventVersion: 1, occurredAt: envelope.occurredAt, causationId: null,
+    producer: "order", keyId: "3c0f8a52-7d1e-4b6a-9f2c-8e5d4a3b2c1d", customerId: "customer-1", category: "contact",
+    kekId: "contact-kek-1", wrappedKey: "AAAAAAAAAAAAAAAA",
+  },
+  CustomerDataKeyErased: {
+    eventId: envelope.eventId, eventType: "CustomerDataKeyErased", eventVersion: 1, occurredAt: envelope.occurredAt, causationId: null,
+    producer: "order", keyId: "3c0f8a52-7d1e-4b6a-9f2c-8e5d4a3b2c1d", customerId: "customer-1", category: "contact",
+  },
 };

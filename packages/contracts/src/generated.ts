@@ -12,7 +12,7 @@ export interface ShippingAddress {
   line1: string;
   city: string;
   postalCode: string;
-  /** ISO 3166-1 alpha-2; the warehouse cannot ship to ZZ. */
+  /** ISO 3166-1 alpha-2; the warehouse cannot ship to ZZ. Not sealed: the ZZ rule and analytics need it, and a country alone names no one. */
   country: string;
 }
 
@@ -41,7 +41,7 @@ export interface ProductListed {
   price: number;
 }
 
-/** A customer placed an order: the saga starts. Carries no e-mail address (see the README on personal data). */
+/** A customer placed an order: the saga starts. Carries no e-mail address; the address lines are sealed (see the README on personal data). */
 export interface OrderPlacedV1 {
   eventId: string;
   eventType: "OrderPlaced";
@@ -59,7 +59,7 @@ export interface OrderPlacedV1 {
   shippingAddress: ShippingAddress;
 }
 
-/** A customer placed an order: the saga starts. Carries no e-mail address (see the README on personal data). */
+/** A customer placed an order: the saga starts. Carries no e-mail address; the address lines are sealed (see the README on personal data). */
 export interface OrderPlaced {
   eventId: string;
   eventType: "OrderPlaced";
@@ -88,7 +88,7 @@ export interface OrderConfirmed {
   orderId: string;
   causationId: string | null;
   producer: string;
-  /** Personal data: only the orders topic carries it, for the e-mail service. */
+  /** For the e-mail service, the only reader holding the contact key. */
   customerEmail: string;
   items: OrderLine[];
   /** Cents. */
@@ -105,7 +105,7 @@ export interface OrderCancelled {
   causationId: string | null;
   producer: string;
   reason: CancellationReason;
-  /** Personal data: only the orders topic carries it, for the e-mail service. */
+  /** For the e-mail service, the only reader holding the contact key. */
   customerEmail: string;
 }
 
@@ -241,6 +241,38 @@ export interface EmailSent {
   messageId: string;
 }
 
+/** A customer's data key for one category of personal data, wrapped by that category's key-encryption key. Keyed by keyId on the compacted datakeys topic; only services holding the KEK can unwrap it. */
+export interface CustomerDataKeyIssued {
+  eventId: string;
+  eventType: "CustomerDataKeyIssued";
+  eventVersion: number;
+  occurredAt: string;
+  causationId: string | null;
+  producer: string;
+  /** Named in every value sealed with this key (pii:v1:<keyId>:...). */
+  keyId: string;
+  customerId: string;
+  /** contact (e-mail) or address: the personalData mark of the fields it seals. */
+  category: string;
+  /** Which key-encryption key wrapped it (rotation: a reader picks its KEK by this id). */
+  kekId: string;
+  /** base64(iv | AES-256-GCM ciphertext of the 32-byte data key | tag). */
+  wrappedKey: string;
+}
+
+/** The customer asked for erasure: this data key is gone, and so is every value it sealed (crypto-shredding). Supersedes CustomerDataKeyIssued under compaction and stays as the marker that tells erased from not yet arrived. */
+export interface CustomerDataKeyErased {
+  eventId: string;
+  eventType: "CustomerDataKeyErased";
+  eventVersion: number;
+  occurredAt: string;
+  causationId: string | null;
+  producer: string;
+  keyId: string;
+  customerId: string;
+  category: string;
+}
+
 /** The events on the catalog topic. */
 export type CatalogEvent = ProductListed;
 
@@ -259,7 +291,10 @@ export type ShipmentsEvent = ShipmentScheduled | ShipmentFailed;
 /** The events on the notifications topic. */
 export type NotificationsEvent = EmailSent;
 
+/** The events on the datakeys topic. */
+export type DatakeysEvent = CustomerDataKeyIssued | CustomerDataKeyErased;
+
 /** Every event, told apart by eventType. */
-export type ShopEvent = CatalogEvent | OrdersEvent | InventoryEvent | PaymentsEvent | ShipmentsEvent | NotificationsEvent;
+export type ShopEvent = CatalogEvent | OrdersEvent | InventoryEvent | PaymentsEvent | ShipmentsEvent | NotificationsEvent | DatakeysEvent;
 
 export type EventType = ShopEvent["eventType"];

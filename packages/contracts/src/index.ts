@@ -4,7 +4,8 @@
  */
 export * from "./generated";
 export { allTopics, topics, topicSpecs, topicOwners, dlqTopic, keyOf, type Topic, type TopicSpec, type Producer } from "./topics";
-export { services, topicsConsumedBy, type Service } from "./consumers";
+export { services, topicsConsumedBy, inboxTopicsOf, type Service } from "./consumers";
+export { personalFields, personalDataCategories, personalDataReaders, categoriesReadBy, type PersonalField, type PersonalDataCategory } from "./personal-data";
 export { schemaFiles, schemaFor, currentVersion, topicOf, subjectFor, type SchemaFile, type AvroRecord } from "./schemas";
 export { newEvent, type EventOf, type EventBody, type EventContext } from "./events";
 export { registerSchemas, registerSchema, setCompatibility, compatibility, lookupSchemaIds, lookupSchemaId, SchemaNotRegisteredError, type SchemaRegistryAccess } from "./registry";

@@ -2,6 +2,7 @@
 import avro from "avsc";
 import { examples } from "./examples";
 import type { EventType } from "./generated";
+import { personalFields } from "./personal-data";
 import { schemaFiles, schemaFor, type AvroField } from "./schemas";
 import { topicSpecs } from "./topics";
 
@@ -23,10 +24,10 @@ test.each(schemaFiles().map((file) => [file.file, file.schema] as const))("when 
   expect(() => avro.Type.forSchema(schema as avro.Schema)).not.toThrow();
 });
 
-test("when the envelope is compared, then every schema starts with the same seven fields (ProductListed without orderId)", () => {
+test("when the envelope is compared, then every schema starts with the same seven fields (the compacted topics' events without orderId)", () => {
   expect(envelope.map((field) => field.name)).toEqual(["eventId", "eventType", "eventVersion", "occurredAt", "orderId", "causationId", "producer"]);
-  for (const { eventType, schema } of schemaFiles()) {
-    const expected = eventType === "ProductListed" ? envelope.filter((field) => field.name !== "orderId") : envelope;
+  for (const { eventType, topic, schema } of schemaFiles()) {
+    const expected = topicSpecs[topic].compacted ? envelope.filter((field) => field.name !== "orderId") : envelope;
     expect([eventType, schema.fields.slice(0, expected.length)]).toEqual([eventType, expected]);
   }
 });
@@ -68,3 +69,20 @@ function allFields(type: unknown): AvroField[] {
   const { fields = [], items } = type as { fields?: AvroField[]; items?: unknown };
   return [...fields.flatMap((field) => [field, ...allFields(field.type)]), ...allFields(items)];
 }
+
+test("when the marks are read, then the e-mail is contact data and the address lines (not the country) address data, and every mark is on a string", () => {
+  expect(personalFields()).toEqual({
+    OrderPlaced: ["name", "line1", "city", "postalCode"].map((line) => ({ path: `shippingAddress.${line}`, category: "address" })),
+    OrderConfirmed: [{ path: "customerEmail", category: "contact" }],
+    OrderCancelled: [{ path: "customerEmail", category: "contact" }],
+  });
+  const marked = schemaFiles().flatMap(({ schema }) => allFields(schema)).filter((field) => "personalData" in field);
+  expect(marked.every((field) => field.type === "string" && JSON.stringify((field as { "confluent:tags"?: unknown })["confluent:tags"]) === '["PII"]')).toBe(true);
+});
+
+test("when a field is named like personal data (email, name, line1, city, postalCode), then it is marked, except the catalogue's product name", () => {
+  const unmarked = schemaFiles().flatMap(({ file, schema }) => allFields(schema)
+    .filter((field) => /e-?mail|^(line1|city|postalCode)$/i.test(field.name) || (field.name === "name" && file.includes("orders/")))
+    .filter((field) => !("personalData" in field)).map((field) => `${file}: ${field.name}`));
+  expect(unmarked).toEqual([]);
+});

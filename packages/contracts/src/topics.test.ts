@@ -10,13 +10,15 @@ test("when a topic's dead-letter topic is asked for, then it is the topic with a
 test("when a topic's owner is asked for, then it is the one service that writes it, and every example event names its topic's owner", () => {
   expect(topicOwners).toEqual({
     catalog: "inventory", orders: "order", inventory: "inventory", payments: "payment", shipments: "warehouse", notifications: "email",
+    datakeys: "order",
   });
   for (const example of Object.values(examples)) expect({ type: example.eventType, producer: example.producer }).toEqual({ type: example.eventType, producer: topicOwners[topicOf(example.eventType)] });
 });
 
-test("when a saga event is keyed, then its key is the orderId; a catalog event's key is the sku", () => {
+test("when a saga event is keyed, then its key is the orderId; a catalog event's key is the sku; a data key's, its keyId", () => {
   expect(keyOf(examples.PaymentCaptured)).toBe(examples.PaymentCaptured.orderId);
   expect(keyOf(examples.ProductListed)).toBe("BOOK-1");
+  expect(keyOf(examples.CustomerDataKeyErased)).toBe(examples.CustomerDataKeyErased.keyId);
 });
 
 test("when an event type is looked up, then its topic, current version and subject come from its schema file", () => {

@@ -135,7 +135,7 @@ export async function consume<E extends Event = Event>(options: ConsumeOptions<E
         else rejected.push(deadLetterMessage(message, result.kind, result.error, groupId));
         i++;
       } catch (error) {
-        await waitBeforeRetry(attempt++, batch, error, "cannot reach the schema registry; retrying");
+        await waitBeforeRetry(attempt++, batch, error, "cannot decode yet (the schema registry unreachable, or a data key not read yet); retrying");
       }
     }
     return { entries, rejected };

@@ -4,6 +4,8 @@
  * README.md states the guarantees and their limits.
  */
 export { schemaRegistryCodec, type Codec, type SchemaRegistryCodecOptions } from "./codec";
+export { personalDataCodec, type MarkedField, type PersonalDataCodecOptions } from "./personal-data-codec";
+export * from "./personal-data";
 export { consume, type Consumer, type ConsumeOptions } from "./consumer";
 export { reportContradiction, type Contradiction } from "./contradicting-events";
 export { dlqHeaders, deadLetterTopic, listDeadLetters, redrive, type FailureKind } from "./dead-letter";

@@ -69,6 +69,8 @@ export interface SubscribeOptions extends KafkaConfig {
   commitIntervalMs?: number;
   /** The client gave up for good (a non-retriable error): the service is no longer consuming. */
   onFatal?(error: unknown): void;
+  /** False: never commit offsets (a reader that always starts from the beginning, e.g. a keyring). */
+  commit?: boolean;
 }
 
 function client({ brokers, clientId, credentials, logger = silentLogger }: KafkaConfig): Kafka {
@@ -131,8 +133,9 @@ export async function subscribe(options: SubscribeOptions): Promise<{ stop(): Pr
   // A 10 s session (kafkajs's default is 30 s): a crashed instance's partitions move to the others,
   // or to its restarted self, within seconds; heartbeats every 3 s keep a live one in the group.
   const consumer = client(options).consumer({ groupId, maxWaitTimeInMs, sessionTimeout: 10_000, heartbeatInterval: 3000 });
-  const autoCommit = commitIntervalMs === 0; // kafkajs's own: a commit after every batch
-  const committer = autoCommit ? undefined : startOffsetCommitter(commitIntervalMs,
+  const commits = options.commit ?? true;
+  const autoCommit = commits && commitIntervalMs === 0; // kafkajs's own: a commit after every batch
+  const committer = autoCommit || !commits ? undefined : startOffsetCommitter(commitIntervalMs,
     (offsets) => consumer.commitOffsets(offsets),
     (error) => logger.debug(errorFields(error), "offset commit failed; the next one carries it"));
   const inFlight = new Set<Promise<unknown>>(); // batches being handled, for stop()
@@ -250,6 +253,11 @@ export async function groupPosition(config: KafkaConfig, groupId: string, topic:
       return { partition, next: Math.max(offset, Number(low)), end: Number(high) };
     });
   });
+}
+
+/** Each partition's end (high-water mark) now: what a reader "to the end" reads up to. */
+export async function topicEnds(config: KafkaConfig, topic: string): Promise<Map<number, number>> {
+  return withAdmin(config, async (admin) => new Map((await admin.fetchTopicOffsets(topic)).map(({ partition, high }) => [partition, Number(high)])));
 }
 
 /** Resolves if a broker answers a metadata request within a few seconds (readiness checks). */

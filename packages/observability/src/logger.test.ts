@@ -45,3 +45,15 @@ test("when a line is logged outside any span, then it has no trace fields", () =
   expect(lines[0]).not.toHaveProperty("traceId");
   expect(lines[0]).toMatchObject({ service: "order", msg: "starting" });
 });
+
+test("when a logged object holds a personal field (an event, or an event inside the fields), then the value is redacted", () => {
+  const { lines, logger } = capture();
+  const event = { orderId: "o-1", customerEmail: "ada@example.com", shippingAddress: { name: "Ada Lovelace", line1: "1 Main St", city: "London", country: "GB" } };
+
+  logger.info(event, "top level");
+  logger.info({ event }, "inside");
+
+  expect(JSON.stringify(lines)).not.toMatch(/ada@example|Lovelace|Main St|London/);
+  expect(lines[0]).toMatchObject({ orderId: "o-1", customerEmail: "[personal data]", shippingAddress: { name: "[personal data]", country: "GB" } });
+  expect(lines[1]).toMatchObject({ event: { customerEmail: "[personal data]", shippingAddress: { line1: "[personal data]" } } });
+});

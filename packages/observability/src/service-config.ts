@@ -26,6 +26,19 @@ export function infrastructureConfig() {
   };
 }
 
+/**
+ * The key-encryption key of a category of personal data (docs/decisions/014): only services
+ * allowed to read or issue that category are given it.
+ */
+export function personalDataKekConfig(category: "contact" | "address") {
+  return {
+    [`PERSONAL_DATA_KEK_${category.toUpperCase()}`]: Type.String({
+      pattern: "^[0-9a-fA-F]{64}$",
+      description: `the ${category} key-encryption key, 64 hex digits (pnpm start: .cache/infra/dev/infra.env; compose: .env via pnpm compose:secrets)`,
+    }),
+  } as Record<`PERSONAL_DATA_KEK_${Uppercase<typeof category>}`, ReturnType<typeof Type.String>>;
+}
+
 /** The registry's address and the service's read-only credential, as @shop/contracts and the codec take them. */
 export function schemaRegistryOf(config: { SCHEMA_REGISTRY_URL: string; SCHEMA_REGISTRY_USERNAME: string; SCHEMA_REGISTRY_PASSWORD: string }) {
   return { url: config.SCHEMA_REGISTRY_URL, auth: { username: config.SCHEMA_REGISTRY_USERNAME, password: config.SCHEMA_REGISTRY_PASSWORD } };

@@ -12,8 +12,8 @@ import { execFile } from "node:child_process";
 import path from "node:path";
 import {
   adminRole, answersMetadata, createServiceDatabases, freePort, kafkaPrincipals, kafkaVersion, newKafkaCredentials, newPasswords,
-  newRegistryCredentials, ownerOf, registryAuthEnvironment, roleUrl, schemaRegistryVersion, setUpKafka, waitFor,
-  type KafkaCredentials, type KafkaPrincipal, type Passwords, type RegistryCredentials,
+  newPersonalDataSecrets, newRegistryCredentials, ownerOf, personalDataEnv, registryAuthEnvironment, roleUrl, schemaRegistryVersion, setUpKafka, waitFor,
+  type KafkaCredentials, type KafkaPrincipal, type Passwords, type PersonalDataSecrets, type RegistryCredentials,
 } from "@shop/infra";
 import { PostgreSqlContainer } from "@testcontainers/postgresql";
 import { Client } from "pg";
@@ -32,6 +32,8 @@ export interface ContainerState {
   host: string;
   kafka: { containerId: string; image: string; port: number; credentials: Record<KafkaPrincipal, KafkaCredentials> };
   schemaRegistry: { containerId: string; image: string; port: number; credentials: RegistryCredentials };
+  /** Made with the state, which any process of the run reads (decision 014). */
+  personalDataSecrets: PersonalDataSecrets;
   /** passwords: role → password, the admin's (`postgres`) and each service's (infra/src/postgres-roles.ts). */
   postgres: { containerId: string; image: string; port: number; passwords: Passwords; databases: string[] };
 }
@@ -85,6 +87,7 @@ export async function startContainerEnvironment(
   const state: ContainerState = {
     host,
     kafka: { containerId: kafka.getId(), image: containerImages.kafka, port: kafkaPort, credentials },
+    personalDataSecrets: newPersonalDataSecrets(),
     schemaRegistry: {
       containerId: registry.getId(), image: containerImages.schemaRegistry, port: registry.getMappedPort(8080), credentials: registryCredentials,
     },
@@ -171,6 +174,7 @@ export function containerEnvironment(state: ContainerState): Environment {
     ].join("\n"),
     brokers: brokersOf(state),
     kafkaCredentials: (principal) => state.kafka.credentials[principal],
+    personalDataEnv: (service) => personalDataEnv(service, state.personalDataSecrets),
     schemaRegistryUrl: schemaRegistryUrlOf(state),
     schemaRegistry: { url: schemaRegistryUrlOf(state), auth: state.schemaRegistry.credentials.reader },
     schemaRegistryAdmin: { url: schemaRegistryUrlOf(state), auth: state.schemaRegistry.credentials.admin },

@@ -19,6 +19,8 @@ export interface Environment {
    * (a super user), a service's name for the service processes tests start (its ACLs apply).
    */
   kafkaCredentials(principal: KafkaPrincipal): KafkaCredentials;
+  /** The personal-data secrets a service is given (KEKs, email's admin token; decision 014), as environment variables. */
+  personalDataEnv(service: string): Record<string, string>;
   /** Confluent-compatible API root, e.g. "http://127.0.0.1:38080/apis/ccompat/v7". */
   schemaRegistryUrl: string;
   /** The registry as a service uses it: the URL and the read-only credential (docs/decisions/012). */

@@ -1,5 +1,5 @@
 import {
-  brokersOf, databaseUrlOf, kafkaCredentialsOf, readState, registryCredentialsOf, restartDatabase, schemaRegistryUrlOf, startBroker, stopBroker,
+  brokersOf, databaseUrlOf, ensurePersonalDataSecrets, kafkaCredentialsOf, personalDataEnv, readState, registryCredentialsOf, restartDatabase, schemaRegistryUrlOf, startBroker, stopBroker,
   stopNativeEnvironment, type NativeState,
 } from "@shop/infra";
 import type { Environment } from "./environment";
@@ -10,11 +10,13 @@ export function nativeEnvironment(dir: string): Environment {
   if (!state) throw new Error(`No native test environment in ${dir}: was it started by Jest's globalSetup?`);
   const kafkaCredentials = kafkaCredentialsOf(state); // read once: every test process builds this environment
   const registryCredentials = registryCredentialsOf(state);
+  const personalDataSecrets = ensurePersonalDataSecrets(state.kafka.dataDir);
   return {
     kind: "native",
     description: describeNative(state),
     brokers: brokersOf(state),
     kafkaCredentials: (principal) => kafkaCredentials[principal],
+    personalDataEnv: (service) => personalDataEnv(service, personalDataSecrets),
     schemaRegistryUrl: schemaRegistryUrlOf(state),
     schemaRegistry: { url: schemaRegistryUrlOf(state), auth: registryCredentials.reader },
     schemaRegistryAdmin: { url: schemaRegistryUrlOf(state), auth: registryCredentials.admin },

@@ -25,7 +25,10 @@ export interface ServiceProcess {
 
 /** Runs as its own Kafka principal (KAFKA_USERNAME, KAFKA_PASSWORD), so the ACLs it meets are those of `pnpm start`. */
 export async function startService(name: string, port: number, env: Record<string, string>): Promise<ServiceProcess> {
-  const principal = kafkaEnv(useEnvironment().kafkaCredentials(name as KafkaPrincipal));
+  const principal = {
+    ...kafkaEnv(useEnvironment().kafkaCredentials(name as KafkaPrincipal)),
+    ...useEnvironment().personalDataEnv(name), // the KEKs it may hold (decision 014)
+  };
   let child: ChildProcess | undefined;
   let exited: Promise<number | null> = Promise.resolve(null);
   let output = "";
@@ -45,7 +48,7 @@ export async function startService(name: string, port: number, env: Record<strin
       if (current.exitCode !== null) return "exited"; // stop waiting: it will not become ready
       const response = await fetch(`${url}/health/ready`).catch(() => undefined);
       return response?.ok && "ready";
-    }, { timeoutMs: 60_000, intervalMs: 100 });
+    }, { timeoutMs: 120_000, intervalMs: 100 }); // 120 s: six services starting at once on a loaded 2-core CI machine took over 60
     if (state === "exited") throw new Error(`${name} exited with ${current.exitCode} during start-up:\n${output.slice(-3000)}`);
   };
 

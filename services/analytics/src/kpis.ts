@@ -17,12 +17,12 @@ export interface Kpis {
   products: number;
   /** From OrderPlaced to OrderConfirmed or OrderCancelled, finished orders only; null before the first. */
   sagaDurationMs: { p50: number | null; p95: number | null; p99: number | null };
-  /** Events handled per type, every type of the history topics (0 included): all but the compacted catalog. */
+  /** Events handled per type, every type of the history topics (0 included): all but the compacted catalog and datakeys. */
   events: Record<HistoryEventType, number>;
 }
 
 const reasons: readonly CancellationReason[] = ["out_of_stock", "payment_declined", "fulfillment_failed", "timeout", "unknown"];
-type HistoryEventType = Exclude<EventType, "ProductListed">;
+type HistoryEventType = Exclude<EventType, "ProductListed" | "CustomerDataKeyIssued" | "CustomerDataKeyErased">;
 const eventTypes = Object.values(topicSpecs).filter((spec) => !spec.compacted).flatMap((spec) => spec.events) as HistoryEventType[];
 
 /** GET /kpis. Percentiles are PostgreSQL's percentile_cont (interpolated), rounded to whole milliseconds. */

@@ -57,7 +57,8 @@ export async function statusesOf(db: Db, mails: readonly { orderId: string; kind
 /** What became of a claimed mail: sent (accepted under messageId), or failed (certainly not sent, and why). */
 export type MailResult =
   | { orderId: string; kind: Kind; status: "sent"; messageId: string }
-  | { orderId: string; kind: Kind; status: "failed"; error: string };
+  | { orderId: string; kind: Kind; status: "failed"; error: string }
+  | { orderId: string; kind: Kind; status: "skipped_erased" };
 
 /**
  * Records what became of these claimed mails, in one statement: 'sent' with the Message-ID the

@@ -13,18 +13,24 @@ import { claim, countUnconfirmed } from "./db";
 import { listEmails, messageIdOf, receipt } from "./emails";
 import { eventHandler } from "./events";
 import { createMailer, type Mailer } from "./smtp";
-import { testDatabase, testSmtpServer, type TestSmtpServer } from "./testing";
+import { testDatabase, testKeyring, testSmtpServer, type TestSmtpServer } from "./testing";
 
 let db: Awaited<ReturnType<typeof testDatabase>>;
 let smtp: TestSmtpServer;
 let mailer: Mailer;
 let handle: ReturnType<typeof eventHandler>;
+const { keyring, customer } = testKeyring();
+let ada: Awaited<ReturnType<typeof customer>>;
+let sealedAda: string; // the address as order sends it
+const asStored = (to: string) => to;
 beforeAll(async () => {
+  ada = await customer();
+  sealedAda = ada.seal("ada@example.com");
   db = await testDatabase("email");
   smtp = await testSmtpServer();
   await smtp.start();
   mailer = createMailer({ url: smtp.url, from: "Shop <orders@shop.example>" });
-  handle = eventHandler({ pool: db.pool, outbox: db.outbox, mailer, logger: createLogger("email", "silent") });
+  handle = eventHandler({ pool: db.pool, outbox: db.outbox, mailer, logger: createLogger("email", "silent"), keyring });
 });
 afterAll(async () => {
   mailer.close();
@@ -38,10 +44,10 @@ const deliverBatch = (events: ShopEvent[]) =>
 const deliver = (event: ShopEvent) => deliverBatch([event]);
 
 const confirmed = (orderId: string) => newEvent("OrderConfirmed", {
-  orderId, customerEmail: "ada@example.com", items: [{ sku: "BOOK-1", quantity: 2, unitPrice: 1999 }], total: 3998,
+  orderId, customerEmail: sealedAda, items: [{ sku: "BOOK-1", quantity: 2, unitPrice: 1999 }], total: 3998,
 }, { producer: "order" });
 const cancelled = (orderId: string, reason: CancellationReason) =>
-  newEvent("OrderCancelled", { orderId, reason, customerEmail: "ada@example.com" }, { producer: "order" });
+  newEvent("OrderCancelled", { orderId, reason, customerEmail: sealedAda }, { producer: "order" });
 
 const mailsFor = (orderId: string) => smtp.mails.filter((mail) => mail.raw.includes(orderId));
 const types = async (orderId: string) => (await db.outboxEvents(orderId)).map((event) => event.eventType);
@@ -110,7 +116,7 @@ describe("receipts", () => {
     await deliver(confirmed(orderId)); // Kafka redelivers: the offset was not committed
 
     expect(mailsFor(orderId)).toEqual([]);
-    expect(await listEmails(db.pool, orderId)).toMatchObject([{ status: "sending" }]); // for an operator to settle
+    expect(await listEmails(db.pool, orderId, asStored)).toMatchObject([{ status: "sending" }]); // for an operator to settle
     expect(await countUnconfirmed(db.pool, 0)).toBeGreaterThan(0); // the emails_unconfirmed gauge
   });
 });
@@ -146,7 +152,7 @@ describe("when sending fails", () => {
       await deliver(event).catch((caught: unknown) => (error = caught));
       expect(error).toBeInstanceOf(RetriableError);
       expect(classifyError(error)).toBe("unavailable"); // wait, never dead-letter: no event is at fault
-      expect(await listEmails(db.pool, orderId)).toMatchObject([{ status: "failed", sentAt: null }]); // does not block the retry
+      expect(await listEmails(db.pool, orderId, asStored)).toMatchObject([{ status: "failed", sentAt: null }]); // does not block the retry
       expect(await types(orderId)).toEqual([]);
     } finally {
       await smtp.start();
@@ -154,7 +160,7 @@ describe("when sending fails", () => {
 
     await deliver(event); // the consumer's retry
     expect(mailsFor(orderId)).toHaveLength(1);
-    expect(await listEmails(db.pool, orderId)).toMatchObject([{ status: "sent", sentAt: expect.any(String) }]);
+    expect(await listEmails(db.pool, orderId, asStored)).toMatchObject([{ status: "sent", sentAt: expect.any(String) }]);
     expect(await types(orderId)).toEqual(["EmailSent"]);
   });
 
@@ -167,7 +173,7 @@ describe("when sending fails", () => {
     smtp.refuseNext(code);
     const error = await deliver(event).catch((caught: unknown) => caught);
     expect(classifyError(error)).toBe(kind);
-    expect(await listEmails(db.pool, orderId)).toMatchObject([{ status: "failed" }]);
+    expect(await listEmails(db.pool, orderId, asStored)).toMatchObject([{ status: "failed" }]);
 
     await deliver(event);
     expect(mailsFor(orderId)).toHaveLength(1);
@@ -181,7 +187,7 @@ describe("when sending fails", () => {
     await deliver(event); // nothing to retry: it may have gone
 
     expect(mailsFor(orderId)).toHaveLength(1); // it had, this time
-    expect(await listEmails(db.pool, orderId)).toMatchObject([{ status: "sending", sentAt: null }]);
+    expect(await listEmails(db.pool, orderId, asStored)).toMatchObject([{ status: "sending", sentAt: null }]);
     await deliver(event);
     await deliver(confirmed(orderId));
     expect(mailsFor(orderId)).toHaveLength(1);
@@ -194,12 +200,12 @@ describe("one outcome per order (a forged event: a credential can leak)", () => 
     const orderId = randomUUID();
     const forged = cancelled(orderId, "timeout");
     const lines: string[] = [];
-    const recording = eventHandler({ pool: db.pool, outbox: db.outbox, mailer, logger: createLogger("email", "warn", { write: (line: string) => void lines.push(line) }) });
+    const recording = eventHandler({ pool: db.pool, outbox: db.outbox, mailer, logger: createLogger("email", "warn", { write: (line: string) => void lines.push(line) }), keyring });
     await deliver(confirmed(orderId));
     await withTransaction(db.pool, (tx) => recording([{ event: forged, traceContext: undefined, headers: {}, topic: "orders", partition: 0, offset: "1" }], tx));
 
     expect(mailsFor(orderId).map((mail) => mail.header("Subject"))).toEqual([`Your order ${orderId.slice(0, 8)} is confirmed`]);
-    expect(await listEmails(db.pool, orderId)).toMatchObject([{ kind: "receipt", status: "sent" }]);
+    expect(await listEmails(db.pool, orderId, asStored)).toMatchObject([{ kind: "receipt", status: "sent" }]);
     expect(await types(orderId)).toEqual(["EmailSent"]);
     expect(lines.map((line) => JSON.parse(line))).toEqual([expect.objectContaining({
       level: "warn", orderId, eventType: "OrderCancelled", eventId: forged.eventId, contradicts: "the order was confirmed",
@@ -210,8 +216,8 @@ describe("one outcome per order (a forged event: a credential can leak)", () => 
     const [confirmedFirst, cancelledFirst] = [randomUUID(), randomUUID()];
     await deliverBatch([confirmed(confirmedFirst), cancelled(cancelledFirst, "timeout"), cancelled(confirmedFirst, "timeout"), confirmed(cancelledFirst)]);
 
-    expect(await listEmails(db.pool, confirmedFirst)).toMatchObject([{ kind: "receipt", status: "sent" }]);
-    expect(await listEmails(db.pool, cancelledFirst)).toMatchObject([{ kind: "cancellation", status: "sent" }]);
+    expect(await listEmails(db.pool, confirmedFirst, asStored)).toMatchObject([{ kind: "receipt", status: "sent" }]);
+    expect(await listEmails(db.pool, cancelledFirst, asStored)).toMatchObject([{ kind: "cancellation", status: "sent" }]);
     expect([mailsFor(confirmedFirst).length, mailsFor(cancelledFirst).length]).toEqual([1, 1]);
   });
 });
@@ -224,7 +230,7 @@ describe("a batch of mails at once", () => {
   };
   /** What an order ended with (rows, EmailSent and the mails received), its id blanked out; causes as positions in `events`. */
   const outcome = async (orderId: string, events: readonly ShopEvent[]) => {
-    const rows = (await listEmails(db.pool, orderId)).map(({ sentAt, ...row }) => ({ ...row, sent: sentAt !== null }));
+    const rows = (await listEmails(db.pool, orderId, asStored)).map(({ sentAt, ...row }) => ({ ...row, sent: sentAt !== null }));
     const announced = (await db.outboxEvents(orderId)).map((event) => ({
       ...event, eventId: undefined, occurredAt: undefined, causationId: events.findIndex((cause) => cause.eventId === event.causationId),
     }));
@@ -243,7 +249,7 @@ describe("a batch of mails at once", () => {
     for (const [i, orderId] of inBatch.entries()) expect(await outcome(orderId, batch)).toEqual(await outcome(oneByOne[i]!, single));
     for (const orderId of inBatch) {
       expect(mailsFor(orderId)).toHaveLength(1);
-      expect(await listEmails(db.pool, orderId)).toMatchObject([{ status: "sent" }]);
+      expect(await listEmails(db.pool, orderId, asStored)).toMatchObject([{ status: "sent" }]);
     }
     expect(await db.outboxEvents(inBatch[2]!)).toEqual([expect.objectContaining({ eventType: "EmailSent", causationId: batch[2]!.eventId })]);
   });
@@ -283,10 +289,10 @@ describe("a batch of mails at once", () => {
     smtp.hangUpNext();
     await deliverBatch([confirmed(dropped), confirmed(next)]);
 
-    expect(await listEmails(db.pool, dropped)).toMatchObject([{ status: "sending" }]);
+    expect(await listEmails(db.pool, dropped, asStored)).toMatchObject([{ status: "sending" }]);
     expect(await types(dropped)).toEqual([]);
     expect(mailsFor(next)).toHaveLength(1);
-    expect(await listEmails(db.pool, next)).toMatchObject([{ status: "sent" }]);
+    expect(await listEmails(db.pool, next, asStored)).toMatchObject([{ status: "sent" }]);
     expect(await types(next)).toEqual(["EmailSent"]);
   });
 
@@ -299,8 +305,8 @@ describe("a batch of mails at once", () => {
     expect(classifyError(error)).toBe("permanent");
     expect(mailsFor(first)).toHaveLength(1);
     expect(await types(first)).toEqual(["EmailSent"]);
-    expect(await listEmails(db.pool, refused)).toMatchObject([{ status: "failed" }]);
-    expect(await listEmails(db.pool, untried)).toMatchObject([{ status: "failed" }]); // not tried: free to claim again
+    expect(await listEmails(db.pool, refused, asStored)).toMatchObject([{ status: "failed" }]);
+    expect(await listEmails(db.pool, untried, asStored)).toMatchObject([{ status: "failed" }]); // not tried: free to claim again
     expect(await lastError(untried)).toMatch(/^not tried, an earlier mail failed: /);
     expect(mailsFor(untried)).toEqual([]);
 
@@ -309,5 +315,24 @@ describe("a batch of mails at once", () => {
       expect(mailsFor(orderId)).toHaveLength(1);
       expect(await types(orderId)).toEqual(["EmailSent"]);
     }
+  });
+});
+
+describe("an erased customer", () => {
+  test("when the customer was erased before the receipt went, then no mail is sent, the row ends skipped_erased, no EmailSent, and a redelivery or a cancellation sends nothing", async () => {
+    const grace = await customer();
+    const orderId = randomUUID();
+    const event = newEvent("OrderConfirmed", {
+      orderId, customerEmail: grace.seal("grace@example.com"), items: [{ sku: "BOOK-1", quantity: 1, unitPrice: 1999 }], total: 1999,
+    }, { producer: "order" });
+    grace.erase();
+
+    await deliver(event);
+    await deliver(event);
+    await deliver(newEvent("OrderCancelled", { orderId, reason: "timeout", customerEmail: grace.seal("grace@example.com") }, { producer: "order" }));
+
+    expect(mailsFor(orderId)).toEqual([]);
+    expect(await listEmails(db.pool, orderId, asStored)).toMatchObject([{ kind: "receipt", status: "skipped_erased", sentAt: null }]);
+    expect(await types(orderId)).toEqual([]);
   });
 });

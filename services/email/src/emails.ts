@@ -13,19 +13,21 @@
 import type { Pool } from "pg";
 import { Counter, Gauge } from "prom-client";
 import { newEvent, topics, type CancellationReason, type EmailKind, type EventOf } from "@shop/contracts";
-import { reportContradiction, withTransaction, type Outbox, type TraceContext } from "@shop/messaging";
+import { reportContradiction, withTransaction, type Keyring, type Outbox, type TraceContext } from "@shop/messaging";
 import type { Logger } from "@shop/observability";
 import * as db from "./db";
 import { contradicted, oneOutcomePerOrder } from "./one-outcome";
 import { describeError, failureOf, sendError, type Mailer } from "./smtp";
 
 export type Kind = Exclude<EmailKind, "unknown">;
-export type EmailStatus = "sending" | "sent" | "failed";
+/** skipped_erased: the customer's personal data was erased before the mail went: there is no address to send to (decision 014). */
+export type EmailStatus = "sending" | "sent" | "failed" | "skipped_erased";
 
 /** A mail before it is sent: what it says and to whom. */
 export interface Mail {
   orderId: string;
   kind: Kind;
+  /** The address as the event carries it, sealed: opened only to send (and for an authorised GET /emails). */
   to: string;
   subject: string;
   text: string;
@@ -73,14 +75,19 @@ export interface EmailsDeps {
   outbox: Outbox;
   mailer: Mailer;
   logger: Logger;
+  /** Opens the sealed addresses (the contact category only). */
+  keyring: Keyring;
 }
 
-/** sent: this call sent it. skipped: sent before, or claimed before with an unknown outcome. unconfirmed: see "unknown" in smtp.ts. */
-export type SendOutcome = "sent" | "skipped" | "unconfirmed";
+/**
+ * sent: this call sent it. skipped: sent before, or claimed before with an unknown outcome.
+ * unconfirmed: see "unknown" in smtp.ts. skipped_erased: the customer was erased, no address.
+ */
+export type SendOutcome = "sent" | "skipped" | "unconfirmed" | "skipped_erased";
 
 const emailsTotal = new Counter({
   name: "emails_total",
-  help: "Mails by kind and outcome (sent, failed, unconfirmed: may or may not have gone, skipped: not sent again, contradicting: the order has the other outcome)",
+  help: "Mails by kind and outcome (sent, failed, unconfirmed: may or may not have gone, skipped: not sent again, contradicting: the order has the other outcome, skipped_erased: the customer's address was erased)",
   labelNames: ["kind", "outcome"],
 });
 
@@ -157,7 +164,7 @@ export async function sendMails(deps: EmailsDeps, batch: readonly MailToSend[]):
   const outcomes = new Map(toSend.map((item, index) => [item, attempts[index]!.outcome]));
   return batch.map((item) => {
     const outcome = outcomes.get(item) ?? "skipped"; // a contradicting mail is skipped
-    return outcome === "sent" || outcome === "unconfirmed" ? outcome : "skipped";
+    return outcome === "sent" || outcome === "unconfirmed" || outcome === "skipped_erased" ? outcome : "skipped";
   });
 }
 
@@ -166,7 +173,7 @@ export async function sendMails(deps: EmailsDeps, batch: readonly MailToSend[]):
  * session broke: it may have gone), failed (certainly not sent), or untried (an earlier mail failed).
  */
 export type Attempt =
-  | { outcome: "skipped" | "unconfirmed" }
+  | { outcome: "skipped" | "unconfirmed" | "skipped_erased" }
   | { outcome: "sent"; accepted: string }
   | { outcome: "failed"; error: Error }
   | { outcome: "untried"; after: Error };
@@ -177,7 +184,7 @@ export type Attempt =
  * untried for the next attempt. A session that broke midway does not stop the batch: that mail
  * may have gone and stays 'sending'; the next one goes over a new session.
  */
-async function sendInTurn({ mailer, logger }: EmailsDeps, mails: readonly (Mail & { messageId: string })[], ours: readonly boolean[]): Promise<Attempt[]> {
+async function sendInTurn({ mailer, logger, keyring }: EmailsDeps, mails: readonly (Mail & { messageId: string })[], ours: readonly boolean[]): Promise<Attempt[]> {
   const attempts: Attempt[] = [];
   let failed: Error | undefined;
   for (const [index, mail] of mails.entries()) {
@@ -191,7 +198,15 @@ async function sendInTurn({ mailer, logger }: EmailsDeps, mails: readonly (Mail 
     }
     const fields = { orderId: mail.orderId, kind: mail.kind, messageId: mail.messageId }; // logs never carry the address
     try {
-      attempts.push({ outcome: "sent", accepted: await mailer.send(mail) });
+      const to = keyring.open(mail.to, "customerEmail");
+      if (to === undefined) {
+        // Erased before the mail went: nothing to send to. Recorded, so the order's one outcome holds.
+        logger.info(fields, "customer's personal data erased: no mail sent");
+        attempts.push({ outcome: "skipped_erased" });
+        emailsTotal.inc({ kind: mail.kind, outcome: "skipped_erased" });
+        continue;
+      }
+      attempts.push({ outcome: "sent", accepted: await mailer.send({ ...mail, to }) });
       logger.debug(fields, "mail sent"); // per mail: debug; the outcome is in emails_total and GET /emails
       emailsTotal.inc({ kind: mail.kind, outcome: "sent" });
     } catch (error) {
@@ -221,6 +236,7 @@ export function resultsOf(mails: readonly { orderId: string; kind: Kind }[], att
     switch (attempt.outcome) {
       case "sent": return [{ orderId, kind, status: "sent", messageId: attempt.accepted }];
       case "failed": return [{ orderId, kind, status: "failed", error: describeError(attempt.error) }];
+      case "skipped_erased": return [{ orderId, kind, status: "skipped_erased" }];
       case "untried": return [{ orderId, kind, status: "failed", error: `not tried, an earlier mail failed: ${describeError(attempt.after)}` }];
       default: return [];
     }
@@ -246,6 +262,7 @@ async function logSkipped(deps: EmailsDeps, skipped: readonly MailToSend[]): Pro
       continue;
     }
     if (status === "sent") deps.logger.info(fields, "mail sent before; not sending it again");
+    else if (status === "skipped_erased") deps.logger.info(fields, "customer erased before; no mail");
     else deps.logger.warn({ ...fields, status }, "mail claimed before, outcome unknown; not sending it again (at most once)");
     emailsTotal.inc({ kind, outcome: "skipped" });
   }
@@ -262,7 +279,11 @@ export interface EmailView {
   sentAt: string | null;
 }
 
-export async function listEmails(pool: Pool, orderId: string): Promise<EmailView[]> {
+/**
+ * The order's mails with the address as the caller may see it: `reveal` turns the stored, sealed
+ * address into the full address, a masked one, or "(erased)" (http.ts decides which).
+ */
+export async function listEmails(pool: Pool, orderId: string, reveal: (sealed: string) => string): Promise<EmailView[]> {
   const rows = await db.findEmails(pool, orderId);
-  return rows.map((row) => ({ ...row, sentAt: row.sentAt?.toISOString() ?? null }));
+  return rows.map((row) => ({ ...row, to: reveal(row.to), sentAt: row.sentAt?.toISOString() ?? null }));
 }

@@ -11,7 +11,7 @@ import { freshDatabase, useEnvironment } from "@shop/testkit";
 import { listEmails } from "./emails";
 import { eventHandler } from "./events";
 import { createMailer } from "./smtp";
-import { testDatabase, testSmtpServer } from "./testing";
+import { testDatabase, testKeyring, testSmtpServer } from "./testing";
 
 test("when the SMTP server is down, then the consumer retries until it is back, and the receipt goes once, nothing dead-lettered", async () => {
   const kafka = { clientId: "email-test", brokers: useEnvironment().brokers, credentials: useEnvironment().kafkaCredentials("admin") };
@@ -23,25 +23,28 @@ test("when the SMTP server is down, then the consumer retries until it is back, 
   const smtp = await testSmtpServer(); // not started: down
   const mailer = createMailer({ url: smtp.url, from: "Shop <orders@shop.example>" });
   const logger = createLogger("email", "silent");
+  const { keyring, customer } = testKeyring();
+  const sealedAda = (await customer()).seal("ada@example.com");
+  const asStored = (to: string) => to;
   const consumer = await consume({
     kafka, pool: db.pool, codec: db.codec, logger, groupId: `email-test-${randomUUID()}`, topics: [topic],
-    handleBatch: eventHandler({ pool: db.pool, outbox: db.outbox, mailer, logger }), backoff: { initialMs: 50, maxMs: 200 },
+    handleBatch: eventHandler({ pool: db.pool, outbox: db.outbox, mailer, logger, keyring }), backoff: { initialMs: 50, maxMs: 200 },
   });
   try {
     const orderId = randomUUID();
     const event = newEvent("OrderConfirmed", {
-      orderId, customerEmail: "ada@example.com", items: [{ sku: "BOOK-1", quantity: 1, unitPrice: 1999 }], total: 1999,
+      orderId, customerEmail: sealedAda, items: [{ sku: "BOOK-1", quantity: 1, unitPrice: 1999 }], total: 1999,
     }, { producer: "order" });
     await withTransaction(upstream.pool, (tx) => db.outbox.add(tx, event, { topic, key: orderId }));
 
     await waitFor("the consumer to retry", () => consumer.status().retries >= 3);
     expect(smtp.mails).toEqual([]);
-    expect(await listEmails(db.pool, orderId)).toMatchObject([{ status: "failed" }]);
+    expect(await listEmails(db.pool, orderId, asStored)).toMatchObject([{ status: "failed" }]);
 
     await smtp.start();
     await waitFor("the event to be handled", () => consumer.status().handled === 1);
     expect(smtp.mails).toHaveLength(1);
-    expect(await listEmails(db.pool, orderId)).toMatchObject([{ status: "sent" }]);
+    expect(await listEmails(db.pool, orderId, asStored)).toMatchObject([{ status: "sent" }]);
     expect((await db.outboxEvents(orderId)).map((sent) => sent.eventType)).toEqual(["EmailSent"]);
     expect(consumer.status().deadLettered).toBe(0);
   } finally {

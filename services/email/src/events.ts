@@ -7,12 +7,12 @@
  * The handler leaves the inbox transaction alone on purpose: the mails' state is committed
  * around the SMTP calls, on its own (sendMails in emails.ts).
  */
-import { topicsConsumedBy, type ShopEvent } from "@shop/contracts";
+import { inboxTopicsOf, type ShopEvent } from "@shop/contracts";
 import type { BatchHandler, ReceivedEvent } from "@shop/messaging";
 import { cancellationNotice, receipt, sendMails, type EmailsDeps, type MailToSend } from "./emails";
 
 /** Only the orders topic: the one topic that carries customer addresses. */
-export const consumedTopics = [...topicsConsumedBy.email];
+export const consumedTopics = inboxTopicsOf("email");
 
 /** The mail an event calls for, if any. */
 function mailFor({ event, traceContext }: ReceivedEvent<ShopEvent>): MailToSend | undefined {

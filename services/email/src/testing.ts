@@ -4,10 +4,11 @@
  * server (smtp-server) that records what it receives and can be stopped, made to refuse, or
  * made to hang up at the worst moment.
  */
+import { randomBytes, randomUUID } from "node:crypto";
 import path from "node:path";
 import { SMTPServer } from "smtp-server";
 import { lookupSchemaIds, type ShopEvent } from "@shop/contracts";
-import { createOutbox, messagingMigrations, migrate, migrationsIn, schemaRegistryCodec } from "@shop/messaging";
+import { createKeyring, createOutbox, localKek, messagingMigrations, migrate, migrationsIn, schemaRegistryCodec, seal } from "@shop/messaging";
 import { freePort } from "@shop/infra";
 import { freshDatabase, useEnvironment } from "@shop/testkit";
 
@@ -24,6 +25,24 @@ export async function testDatabase(service: string) {
     async outboxEvents(orderId: string): Promise<ShopEvent[]> {
       const { rows } = await db.pool.query<{ payload: Buffer }>("SELECT payload FROM outbox WHERE key = $1 ORDER BY id", [orderId]);
       return Promise.all(rows.map(async (row) => (await codec.decode(row.payload)) as ShopEvent));
+    },
+  };
+}
+
+/**
+ * A keyring holding the contact KEK, as the service's, and customers whose data keys it has
+ * read: `customer()` issues one and gives back what an order would send (the address sealed)
+ * and the erasure of that key.
+ */
+export function testKeyring() {
+  const kek = localKek("contact", randomBytes(32).toString("hex"));
+  const keyring = createKeyring({ contact: kek });
+  return {
+    keyring,
+    async customer() {
+      const key = { keyId: randomUUID(), key: randomBytes(32) };
+      await keyring.issued({ keyId: key.keyId, category: "contact", kekId: kek.kekId, wrappedKey: await kek.wrap(key.key) });
+      return { seal: (address: string) => seal(address, key, "customerEmail"), erase: () => keyring.erased(key.keyId) };
     },
   };
 }

@@ -1,9 +1,12 @@
 import { Type, type Static } from "@sinclair/typebox";
-import { commonConfig, infrastructureConfig, readConfig } from "@shop/observability";
+import { commonConfig, infrastructureConfig, personalDataKekConfig, readConfig } from "@shop/observability";
 
 const configSchema = Type.Object({
   ...commonConfig(3001),
   ...infrastructureConfig(),
+  // Order issues every customer data key, so it holds every category's KEK (decision 014).
+  ...personalDataKekConfig("contact"),
+  ...personalDataKekConfig("address"),
   SAGA_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 30_000, description: "an order still in flight this long after it was placed is cancelled (reason timeout)" }),
   DEADLINE_CHECK_MS: Type.Integer({ minimum: 10, default: 1_000, description: "how often overdue orders are looked for" }),
   // 10 s, a third of SAGA_TIMEOUT_MS: what the door lets in finishes well before its deadline,

@@ -83,6 +83,12 @@ export async function orderByIdempotencyKey(db: Db, key: string): Promise<OrderR
   return (await ordersByIdempotencyKeys(db, [key])).get(key);
 }
 
+/** How many orders the customer placed. */
+export async function countOrdersOf(db: Db, customerId: string): Promise<number> {
+  const { rows } = await db.query<{ count: number }>("SELECT count(*)::int AS count FROM orders WHERE customer_id = $1", [customerId]);
+  return rows[0]!.count;
+}
+
 export async function findOrder(db: Db, id: string): Promise<OrderRow | undefined> {
   const { rows } = await db.query<OrderRow>(`SELECT ${orderColumns} FROM orders WHERE id = $1`, [id]);
   return rows[0];

@@ -154,3 +154,24 @@ test.each([
   expect(response.statusCode).toBe(400);
   expect(response.json().message).toContain(message);
 });
+
+describe("DELETE /customers/:customerId/personal-data", () => {
+  test("when the customer has ordered, then it answers 200 with the keys erased and the orders affected; again, 0 keys; GET /orders/:id still works", async () => {
+    const placed = await app.inject({ method: "POST", url: "/orders", payload: { ...validOrderBody, customerId: "erase-me" } });
+    const { orderId } = placed.json();
+
+    const first = await app.inject({ method: "DELETE", url: "/customers/erase-me/personal-data" });
+    const again = await app.inject({ method: "DELETE", url: "/customers/erase-me/personal-data" });
+
+    expect([first.statusCode, first.json()]).toEqual([200, { customerId: "erase-me", erasedKeys: 2, orders: 1 }]);
+    expect([again.statusCode, again.json()]).toEqual([200, { customerId: "erase-me", erasedKeys: 0, orders: 1 }]);
+    expect((await app.inject({ method: "GET", url: `/orders/${orderId}` })).json()).toMatchObject({ orderId, status: "PENDING", total: expect.any(Number) });
+  });
+
+  test("when the customerId is longer than a customerId can be, then it answers 400 naming it", async () => {
+    const response = await app.inject({ method: "DELETE", url: `/customers/${"x".repeat(101)}/personal-data` });
+
+    expect(response.statusCode).toBe(400);
+    expect(response.json().message).toMatch(/customerId/);
+  });
+});

@@ -3,7 +3,7 @@ import type { Pool } from "pg";
 import { createApp, type Logger, type ReadinessCheck } from "@shop/observability";
 import { catalog } from "./db";
 import { retryAfterSeconds, type LoadShedder } from "./load-shedding";
-import { getOrder, IdempotencyKeyReusedError, UnknownSkuError, type OrdersDeps } from "./orders";
+import { eraseCustomer, getOrder, IdempotencyKeyReusedError, UnknownSkuError, type OrdersDeps } from "./orders";
 import { placementQueue } from "./placement-queue";
 
 /**
@@ -29,6 +29,8 @@ const OrderBody = Type.Object({
 
 /** Every other header is allowed; this one is checked. Stripe's limit: a UUID fits many times over. */
 const OrderHeaders = Type.Object({ "idempotency-key": Type.Optional(Type.String({ minLength: 1, maxLength: 255 })) });
+
+const CustomerParams = Type.Object({ customerId: OrderBody.properties.customerId }, { additionalProperties: false });
 
 const OrderParams = Type.Object({ id: Type.String({ format: "uuid", maxLength: 36 }) }, { additionalProperties: false });
 
@@ -73,6 +75,12 @@ export function buildHttp(deps: HttpDeps) {
     const order = await getOrder(deps.pool, request.params.id);
     return order ?? reply.code(404).send({ error: "Not Found", message: `no order ${request.params.id}` });
   });
+
+  // The customer's right to erasure (docs/decisions/014): their data keys are erased, so their
+  // personal fields can no longer be read anywhere; the orders and every business fact stay.
+  // 200 with what was erased; the same again is harmless (erasedKeys 0).
+  app.delete<{ Params: Static<typeof CustomerParams> }>("/customers/:customerId/personal-data", { schema: { params: CustomerParams } },
+    async (request) => eraseCustomer(deps.orders, request.params.customerId));
 
   return app;
 }

@@ -6,8 +6,10 @@ import { telemetry } from "./telemetry"; // first: with an exporter set, it inst
 import path from "node:path";
 import { Pool } from "pg";
 import { createLogger, exitOnStartupError, onShutdown, schemaRegistryOf, startMetrics } from "@shop/observability";
-import { lookupSchemaIds, topicOwners } from "@shop/contracts";
-import { consume, createOutbox, kafkaReachable, messagingMigrations, migrate, migrationsIn, schemaRegistryCodec, startRelay } from "@shop/messaging";
+import { lookupSchemaIds, personalFields, topicOwners } from "@shop/contracts";
+import {
+  consume, createOutbox, kafkaReachable, localKek, messagingMigrations, migrate, migrationsIn, personalDataCodec, schemaRegistryCodec, startRelay,
+} from "@shop/messaging";
 import { loadConfig } from "./config";
 import { consumedTopics, eventHandler } from "./events";
 import { buildHttp } from "./http";
@@ -25,10 +27,12 @@ async function main(): Promise<void> {
   const pool = new Pool({ connectionString: config.DATABASE_URL, max: 10 });
   await migrate(pool, [...messagingMigrations, ...migrationsIn(path.join(__dirname, "..", "migrations"), "order")]);
   const registry = schemaRegistryOf(config); // read-only: infra registered the schemas, the service looks up their ids
-  const codec = schemaRegistryCodec({ ...registry, schemaIds: await lookupSchemaIds(registry) });
+  // Refuses to encode a personal field left in clear (decision 014); order seals them itself (customer-keys.ts).
+  const codec = personalDataCodec(schemaRegistryCodec({ ...registry, schemaIds: await lookupSchemaIds(registry) }), { fields: personalFields() });
   const relay = startRelay({ databaseUrl: config.DATABASE_URL, kafka, logger }); // the leader publishes the outbox
   const outbox = createOutbox({ codec, wakeRelay: () => relay.wake() }); // a commit that adds rows wakes the relay in-process
-  const orders: OrdersDeps = { pool, outbox, sagaTimeoutMs: config.SAGA_TIMEOUT_MS };
+  const keks = { contact: localKek("contact", config.PERSONAL_DATA_KEK_CONTACT), address: localKek("address", config.PERSONAL_DATA_KEK_ADDRESS) };
+  const orders: OrdersDeps = { pool, outbox, keks, sagaTimeoutMs: config.SAGA_TIMEOUT_MS };
 
   const consumer = await consume({
     kafka, pool, codec, logger, groupId: "order", topics: consumedTopics, topicOwners, fromBeginning: true, handleBatch: eventHandler({ outbox, logger }),

@@ -8,7 +8,7 @@ import { newEvent } from "@shop/contracts";
 import { statementsDuring, type FreshDatabase } from "@shop/testkit";
 import { eventHandler } from "./events";
 import { upsertProducts } from "./db";
-import { jsonOutbox, testDatabase } from "./testing";
+import { jsonOutbox, testDatabase, testKeks } from "./testing";
 import { applyFact, applyFacts, cancelOverdue, getOrder, IdempotencyKeyReusedError, placeOrder, UnknownSkuError, type OrderRequest, type OrdersDeps } from "./orders";
 
 const outbox = jsonOutbox();
@@ -18,7 +18,7 @@ let now = new Date("2026-11-23T10:00:00.000Z");
 
 beforeAll(async () => {
   db = await testDatabase("order_test");
-  deps = { pool: db.pool, outbox, sagaTimeoutMs: 30_000, now: () => now };
+  deps = { pool: db.pool, outbox, keks: testKeks, sagaTimeoutMs: 30_000, now: () => now };
   await withTransaction(db.pool, async (tx) => {
     await upsertProducts(tx, [{ sku: "TEE-1", name: "T-shirt", price: 1500 }, { sku: "MUG-1", name: "Mug", price: 900 }]);
   });
@@ -30,6 +30,9 @@ const request = (overrides: Partial<OrderRequest> = {}): OrderRequest => ({
   shippingAddress: { name: "Ada", line1: "1 Main St", city: "Berlin", postalCode: "10115", country: "DE" }, email: "ada@example.com",
   ...overrides,
 });
+
+/** A personal field as order writes it: sealed (customer-keys.test.ts opens them). */
+const sealedEmail = expect.stringMatching(/^pii:v1:[0-9a-f-]{36}:/);
 
 async function outboxEvents(orderId: string): Promise<Record<string, unknown>[]> {
   const { rows } = await db.pool.query<{ payload: Buffer }>("SELECT payload FROM outbox WHERE key = $1 ORDER BY id", [orderId]);
@@ -47,7 +50,8 @@ test("when an order is placed, then it is PENDING, priced from the catalogue, an
   expect(order!.history.map((h) => h.eventType)).toEqual(["OrderPlaced"]);
   const [placed] = await outboxEvents(orderId);
   expect(placed).toMatchObject({ eventType: "OrderPlaced", orderId, total: 3900, paymentMethod: "tok_visa", producer: "order" });
-  expect(placed).not.toHaveProperty("email"); // personal data stays off OrderPlaced
+  expect(placed).not.toHaveProperty("email"); // the e-mail stays off OrderPlaced
+  expect(placed!.shippingAddress).toEqual({ name: sealedEmail, line1: sealedEmail, city: sealedEmail, postalCode: sealedEmail, country: "DE" });
 });
 
 test("when a line names an unknown SKU, then placing fails naming it and nothing is written", async () => {
@@ -103,7 +107,7 @@ test("when stock, payment and shipment facts arrive, then the order is CONFIRMED
   expect((await getOrder(db.pool, orderId))!.status).toBe("CONFIRMED");
   const sent = (await outboxEvents(orderId)).map((event) => event.eventType);
   expect(sent).toEqual(["OrderPlaced", "OrderConfirmed"]);
-  expect((await outboxEvents(orderId))[1]).toMatchObject({ customerEmail: "ada@example.com", total: 3900 });
+  expect((await outboxEvents(orderId))[1]).toMatchObject({ customerEmail: sealedEmail, total: 3900 });
 });
 
 test("when a payment fails, then the order is CANCELLED (payment_declined), and a later fact changes nothing", async () => {
@@ -116,7 +120,7 @@ test("when a payment fails, then the order is CANCELLED (payment_declined), and 
   const order = await getOrder(db.pool, orderId);
   expect(order).toMatchObject({ status: "CANCELLED", reason: "payment_declined" });
   const cancellations = (await outboxEvents(orderId)).filter((event) => event.eventType === "OrderCancelled");
-  expect(cancellations).toEqual([expect.objectContaining({ reason: "payment_declined", customerEmail: "ada@example.com" })]);
+  expect(cancellations).toEqual([expect.objectContaining({ reason: "payment_declined", customerEmail: sealedEmail })]);
 });
 
 test("when a capture of 1 cent arrives for an order of 3900, then it is not acted on (no PAID, no history) and the real PaymentFailed still cancels it", async () => {

@@ -6,13 +6,14 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Pool, PoolClient } from "pg";
-import { newEvent, topics, type EventOf, type OrderLine, type ShippingAddress } from "@shop/contracts";
-import { withTransaction, type Contradiction, type OutgoingEvent, type Outbox, type TraceContext } from "@shop/messaging";
+import { newEvent, personalFields, topics, type EventOf, type OrderLine, type ShippingAddress } from "@shop/contracts";
+import { sealFields, withTransaction, type Contradiction, type OutgoingEvent, type Outbox, type TraceContext } from "@shop/messaging";
 
 type OrderConfirmed = EventOf<"OrderConfirmed">;
 type OrderCancelled = EventOf<"OrderCancelled">;
 type OrderPlaced = EventOf<"OrderPlaced">;
 import { bodySha256 } from "./body-hash";
+import { eraseKeys, keysOf, type CustomerKeys, type Keks } from "./customer-keys";
 import * as db from "./db";
 import { contradiction, nextStatus, type OrderStatus, type SagaFact } from "./order-saga";
 
@@ -50,6 +51,8 @@ export class IdempotencyKeyReusedError extends Error {
 export interface OrdersDeps {
   pool: Pool;
   outbox: Outbox;
+  /** The key-encryption keys that wrap the customers' data keys (customer-keys.ts). */
+  keks: Keks;
   sagaTimeoutMs: number;
   now?: () => Date;
 }
@@ -70,7 +73,9 @@ export type PlacementResult = { order: { orderId: string; status: OrderStatus } 
  * orders PENDING, add their history, and add every OrderPlaced with one outbox.addMany. A key
  * placed before with the same body gets that order back, writing nothing; with another body,
  * IdempotencyKeyReusedError; an unknown SKU, UnknownSkuError: each for its own request only.
- * Results come in the order of the placements.
+ * The personal fields (e-mail, address lines) are sealed with the customer's data keys, issued
+ * in this transaction when the customer has none (two more statements, customer-keys.ts): the
+ * order row and OrderPlaced hold only sealed values. Results come in the order of the placements.
  */
 export async function placeOrders(deps: OrdersDeps, placements: readonly Placement[]): Promise<PlacementResult[]> {
   const now = deps.now?.() ?? new Date();
@@ -105,6 +110,9 @@ export async function placeOrders(deps: OrdersDeps, placements: readonly Placeme
       results.push({ order: { orderId: order.id, status: order.status } });
     }
 
+    const { keys: dataKeys, issued } = await keysOf(tx, deps.keks, newOrders.map(({ order }) => order.customerId));
+    for (const entry of newOrders) Object.assign(entry, sealed(entry, dataKeys.get(entry.order.customerId)!));
+
     const inserted = await db.insertOrders(tx, newOrders.map(({ order, idempotencyKey }) => ({ order, idempotencyKey, deadline })));
     const raced = newOrders.filter(({ order }) => !inserted.has(order.id));
     if (raced.length > 0) {
@@ -115,8 +123,42 @@ export async function placeOrders(deps: OrdersDeps, placements: readonly Placeme
     }
     const stored = newOrders.filter(({ order }) => inserted.has(order.id));
     await db.addHistory(tx, stored.map(({ order, placed }) => historyEntry(order.id, placed)));
-    await deps.outbox.addMany(tx, stored.map(({ order, placed }) => ({ event: placed, topic: topics.orders, key: order.id })));
+    await deps.outbox.addMany(tx, [...issued, ...stored.map(({ order, placed }) => ({ event: placed, topic: topics.orders, key: order.id }))]);
     return results;
+  });
+}
+
+/** The order and its OrderPlaced with every personal field sealed: what order stores and publishes. */
+function sealed({ order, placed }: { order: db.OrderRow; placed: OrderPlaced }, keys: CustomerKeys): { order: db.OrderRow; placed: OrderPlaced } {
+  const keyFor = (category: string) => keys[category as keyof CustomerKeys];
+  const sealedPlaced = sealFields(placed, personalFields().OrderPlaced ?? [], keyFor);
+  // The e-mail waits in the row for OrderConfirmed or OrderCancelled: sealed as their customerEmail.
+  const { customerEmail } = sealFields({ customerEmail: order.email }, personalFields().OrderConfirmed ?? [], keyFor);
+  return { order: { ...order, email: customerEmail, shippingAddress: sealedPlaced.shippingAddress }, placed: sealedPlaced };
+}
+
+/** What DELETE /customers/:customerId/personal-data erased. */
+export interface Erasure {
+  customerId: string;
+  /** The data keys forgotten: 0 when the customer had none left (never ordered, or erased before). */
+  erasedKeys: number;
+  /** The customer's orders whose personal fields can no longer be read (in order's tables and on every topic). */
+  orders: number;
+}
+
+/**
+ * Erases a customer's personal data by erasing their data keys (crypto-shredding), in one
+ * transaction with the CustomerDataKeyErased events. Order's own copies (orders.email,
+ * orders.shipping_address) hold only values sealed with those keys: they are unreadable from the
+ * commit on, and so is every event on every topic. The orders themselves, their amounts, items
+ * and states, stay. An order of this customer still in flight completes without the fields.
+ */
+export async function eraseCustomer(deps: Pick<OrdersDeps, "pool" | "outbox">, customerId: string): Promise<Erasure> {
+  return withTransaction(deps.pool, async (tx) => {
+    const erased = await eraseKeys(tx, customerId);
+    await deps.outbox.addMany(tx, erased);
+    const orders = await db.countOrdersOf(tx, customerId);
+    return { customerId, erasedKeys: erased.length, orders };
   });
 }
 

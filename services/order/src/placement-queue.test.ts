@@ -8,14 +8,14 @@ import { statementsDuring, type FreshDatabase } from "@shop/testkit";
 import { upsertProducts } from "./db";
 import { IdempotencyKeyReusedError, placeOrders, UnknownSkuError, type OrderRequest, type OrdersDeps } from "./orders";
 import { placementQueue } from "./placement-queue";
-import { jsonOutbox, testDatabase } from "./testing";
+import { jsonOutbox, testDatabase, testKeks } from "./testing";
 
 let db: FreshDatabase;
 let deps: OrdersDeps;
 
 beforeAll(async () => {
   db = await testDatabase("order_placement_test");
-  deps = { pool: db.pool, outbox: jsonOutbox(), sagaTimeoutMs: 30_000 };
+  deps = { pool: db.pool, outbox: jsonOutbox(), keks: testKeks, sagaTimeoutMs: 30_000 };
   await withTransaction(db.pool, (tx) => upsertProducts(tx, [{ sku: "TEE-1", name: "T-shirt", price: 1500 }]));
 });
 afterAll(() => db.drop());
@@ -48,8 +48,8 @@ test("when one batch holds new orders, a key placed before, a key reused with an
   expect(results[3]).toEqual({ error: new UnknownSkuError("NOPE") });
   expect(results[5]).toEqual(results[4]);
   expect(await count("orders")).toBe(orders + 2);
-  expect(await count("outbox")).toBe(outboxRows + 2); // one OrderPlaced per new order
-  expect(statements).toBe(5); // keys, prices, orders, history, outbox: not per order
+  expect(await count("outbox")).toBe(outboxRows + 2 + 4); // one OrderPlaced per new order, a data key per category for each new customer
+  expect(statements).toBe(7); // idempotency keys, prices, data keys, new data keys, orders, history, outbox: not per order
 });
 
 test("when many requests arrive while a batch is being written, then they are written together in the next batch, each answered", async () => {
@@ -64,7 +64,7 @@ test("when many requests arrive while a batch is being written, then they are wr
   expect(results.every((result) => "order" in result)).toBe(true);
   expect(new Set(results.map((result) => ("order" in result ? result.order.orderId : ""))).size).toBe(20);
   expect(await count("orders")).toBe(before + 20);
-  expect(statements).toBe(2 * 4); // two batches of four statements (no keys to look up), not twenty
+  expect(statements).toBe(2 * 6); // two batches of six statements (no idempotency keys to look up; new customers' data keys), not twenty
 });
 
 test("when one request of a batch makes the transaction fail, then the batch is taken apart: that request fails alone, the others are placed", async () => {

@@ -6,7 +6,9 @@
  */
 import path from "node:path";
 import type { Pool } from "pg";
-import { createOutbox, messagingMigrations, migrate, migrationsIn, type Codec, type Outbox } from "@shop/messaging";
+import { randomBytes } from "node:crypto";
+import { createOutbox, localKek, messagingMigrations, migrate, migrationsIn, type Codec, type Outbox } from "@shop/messaging";
+import type { Keks } from "./customer-keys";
 import { createLogger } from "@shop/observability";
 import { freshDatabase } from "@shop/testkit";
 import { buildHttp } from "./http";
@@ -19,6 +21,9 @@ export const jsonOutbox = () => createOutbox({ codec: jsonCodec, notify: false }
 export const testDatabase = (prefix: string) =>
   freshDatabase(prefix, (pool) => migrate(pool, [...messagingMigrations, ...migrationsIn(path.join(__dirname, "..", "migrations"), "order")]));
 
+/** Key-encryption keys of this test run (customer-keys.ts). */
+export const testKeks: Keks = { contact: localKek("contact", randomBytes(32).toString("hex")), address: localKek("address", randomBytes(32).toString("hex")) };
+
 /** A POST /orders body that is valid once the catalogue holds TEE-1 (see httpTestApp). */
 export const validOrderBody = {
   customerId: "c-1", items: [{ sku: "TEE-1", quantity: 1 }], paymentMethod: "tok_visa",
@@ -30,6 +35,6 @@ export const noSheddingLimits: SheddingLimits = { maxSagaWaitMs: 0, maxSagasInFl
 
 /** The HTTP API on `pool`, without listening (call it with app.inject()), silent, deadline 30 s. */
 export function httpTestApp(pool: Pool, shedder: LoadShedder, outbox: Outbox = jsonOutbox()) {
-  const orders = { pool, outbox, sagaTimeoutMs: 30_000 };
+  const orders = { pool, outbox, keks: testKeks, sagaTimeoutMs: 30_000 };
   return buildHttp({ logger: createLogger("order", "silent"), orders, pool, shedder, readiness: {} });
 }

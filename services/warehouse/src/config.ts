@@ -1,9 +1,10 @@
 import { Type, type Static } from "@sinclair/typebox";
-import { commonConfig, infrastructureConfig, readConfig } from "@shop/observability";
+import { commonConfig, infrastructureConfig, personalDataKekConfig, readConfig } from "@shop/observability";
 
 const configSchema = Type.Object({
   ...commonConfig(3005),
   ...infrastructureConfig(),
+  ...personalDataKekConfig("address"), // shipping addresses only (decision 014)
 });
 
 export type Config = Static<typeof configSchema>;

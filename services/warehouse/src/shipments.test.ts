@@ -5,18 +5,22 @@
  * on purpose: the rules alone must not book twice.
  */
 import { randomUUID } from "node:crypto";
-import { newEvent, type ShopEvent } from "@shop/contracts";
+import { newEvent, type ShippingAddress, type ShopEvent } from "@shop/contracts";
 import { silentLogger, withTransaction } from "@shop/messaging";
 import { statementsDuring } from "@shop/testkit";
 import { eventHandler } from "./events";
-import { applyFact, contradiction, getShipment, nextStep } from "./shipments";
-import { testDatabase } from "./testing";
+import { applyFact, contradiction, erasedAddressReason, getShipment, nextStep } from "./shipments";
+import { testDatabase, testKeyring } from "./testing";
 
 let db: Awaited<ReturnType<typeof testDatabase>>;
 let handle: ReturnType<typeof eventHandler>;
+const { keyring, customer } = testKeyring();
+let ada: Awaited<ReturnType<typeof customer>>;
+const openInTests = (address: ShippingAddress) => address; // applyFact on its own: the rows below hold no sealed lines
 beforeAll(async () => {
+  ada = await customer();
   db = await testDatabase("warehouse");
-  handle = eventHandler({ outbox: db.outbox, logger: silentLogger });
+  handle = eventHandler({ outbox: db.outbox, logger: silentLogger, keyring });
 });
 afterAll(() => db.drop());
 
@@ -25,11 +29,11 @@ const deliverBatch = (events: ShopEvent[]) =>
   withTransaction(db.pool, (tx) => handle(events.map((event, i) => ({ event, traceContext: undefined, headers: {}, topic: "test", partition: 0, offset: String(i) })), tx));
 const deliver = (event: ShopEvent) => deliverBatch([event]);
 
-const placed = (orderId: string, country = "GB") => newEvent("OrderPlaced", {
+const placed = (orderId: string, country = "GB", by = ada) => by.seal(newEvent("OrderPlaced", {
   orderId, customerId: "customer-1", items: [{ sku: "BOOK-1", quantity: 2, unitPrice: 1999 }], total: 3998, paymentMethod: "tok_visa",
   shippingAddress: { name: "Ada Lovelace", line1: "12 St James's Square", city: "London", postalCode: "SW1Y 4JH", country },
   couponCode: null,
-}, { producer: "order" });
+}, { producer: "order" }));
 const captured = (orderId: string, amount = 3998) => newEvent("PaymentCaptured", { orderId, paymentId: "pay_1", amount }, { producer: "payment" });
 const confirmed = (orderId: string) => newEvent("OrderConfirmed", {
   orderId, customerEmail: "ada@example.com", items: [{ sku: "BOOK-1", quantity: 2, unitPrice: 1999 }], total: 3998,
@@ -157,7 +161,7 @@ describe("facts that contradict what the warehouse knows (forged events: a crede
     const orderId = randomUUID();
     const forged = cancelled(orderId);
     const warnings: object[] = [];
-    const recording = eventHandler({ outbox: db.outbox, logger: { ...silentLogger, warn: (fields) => void warnings.push(fields) } });
+    const recording = eventHandler({ outbox: db.outbox, logger: { ...silentLogger, warn: (fields) => void warnings.push(fields) }, keyring });
     await deliverBatch([placed(orderId), captured(orderId), confirmed(orderId)]);
     await withTransaction(db.pool, (tx) => recording([{ event: forged, traceContext: undefined, headers: {}, topic: "orders", partition: 0, offset: "9" }], tx));
 
@@ -170,7 +174,7 @@ describe("facts that contradict what the warehouse knows (forged events: a crede
       orderId: "o", status: "scheduled", shippingAddress: null, orderTotal: 3998, paid: true, capturedAmount: 3998, cancelled: false,
       orderConfirmed: true, shipmentId: "shp_1", carrier: "DHL", reason: null,
     } as const;
-    expect(applyFact(row, cancelled("o"))).toEqual({ shipment: row, contradicts: "the order was confirmed" });
+    expect(applyFact(row, cancelled("o"), openInTests)).toEqual({ shipment: row, contradicts: "the order was confirmed" });
     expect(contradiction(row, captured("o", 1))).toBe("captured 1 cents, the order total is 3998");
     expect(contradiction({ ...row, orderTotal: null }, captured("o", 1))).toBeUndefined(); // the total is not known yet: nextStep checks it
     expect(contradiction({ ...row, orderConfirmed: false }, cancelled("o"))).toBeUndefined(); // in flight: the saga's own cancellation
@@ -223,5 +227,20 @@ describe("a batch of facts at once", () => {
     const many = await statementsDuring(db.pool, () => deliverBatch(interleaved([randomUUID(), randomUUID(), randomUUID(), randomUUID()])));
     // Create the rows, lock them, save them, add the events: not per event.
     expect({ single, many }).toEqual({ single: 4, many: 4 });
+  });
+});
+
+describe("an erased customer", () => {
+  test("when the customer's address key was erased before the booking, then the shipment fails with that reason (the saga refunds and releases), and the stored address stays sealed", async () => {
+    const grace = await customer();
+    const orderId = randomUUID();
+    await deliver(placed(orderId, "GB", grace));
+    grace.erase();
+    await deliver(captured(orderId));
+
+    expect(await db.outboxEvents(orderId)).toEqual([expect.objectContaining({ eventType: "ShipmentFailed", reason: erasedAddressReason })]);
+    expect(await getShipment(db.pool, orderId)).toMatchObject({ status: "failed", country: "GB", reason: erasedAddressReason });
+    const { rows } = await db.pool.query("SELECT shipping_address FROM shipments WHERE order_id = $1", [orderId]);
+    expect(rows[0].shipping_address.line1).toMatch(/^pii:v1:/);
   });
 });

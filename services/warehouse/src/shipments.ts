@@ -11,9 +11,14 @@
  * (contradiction()) is not stored, since a credential can leak. The change and its event commit
  * together. A batch of facts is stored with a fixed number of statements: load every row it
  * touches, decide fact by fact in memory, save (recordFacts).
+ *
+ * The address lines arrive sealed (docs/decisions/014) and are stored that way: they are opened
+ * only to book the parcel (OpenAddress). A customer erased before the booking has no address to
+ * ship to: the shipment fails with a reason, and the saga refunds and releases as for any
+ * ShipmentFailed.
  */
 import type { Pool, PoolClient } from "pg";
-import { newEvent, topics, type EventOf, type ShopEvent } from "@shop/contracts";
+import { newEvent, topics, type EventOf, type ShippingAddress, type ShopEvent } from "@shop/contracts";
 import type { Contradiction, Outbox, OutgoingEvent, TraceContext } from "@shop/messaging";
 import { book } from "./carrier";
 import * as db from "./db";
@@ -24,6 +29,12 @@ export type ShipmentStatus = "pending" | "scheduled" | "failed" | "cancelled";
 export type ShipmentFact = EventOf<"OrderPlaced" | "PaymentCaptured" | "OrderCancelled" | "OrderConfirmed">;
 
 export type Step = "ship" | "cancel";
+
+/** The address with its sealed lines opened, or undefined when the customer was erased. */
+export type OpenAddress = (sealed: ShippingAddress) => ShippingAddress | undefined;
+
+/** Why a shipment fails when its customer's personal data was erased before the booking. */
+export const erasedAddressReason = "the customer's address was erased before the shipment was booked";
 
 /** The row with one more fact stored on it. */
 export function withFact(shipment: db.ShipmentRow, fact: ShipmentFact): db.ShipmentRow {
@@ -69,12 +80,12 @@ export interface ReceivedFact {
  * facts arrive. Returns each order's status afterwards, and the facts that contradicted their
  * row (not acted on), for the caller to report.
  */
-export async function recordFacts(tx: PoolClient, outbox: Outbox, facts: readonly ReceivedFact[]): Promise<RecordedFacts> {
+export async function recordFacts(tx: PoolClient, outbox: Outbox, facts: readonly ReceivedFact[], openAddress: OpenAddress): Promise<RecordedFacts> {
   const shipments = await db.lockShipments(tx, facts.map(({ fact }) => fact.orderId));
   const outgoing: OutgoingEvent[] = [];
   const contradictions: Contradiction[] = [];
   for (const { fact, traceContext } of facts) {
-    const { shipment, event, contradicts } = applyFact(shipments.get(fact.orderId)!, fact);
+    const { shipment, event, contradicts } = applyFact(shipments.get(fact.orderId)!, fact, openAddress);
     shipments.set(fact.orderId, shipment);
     if (event) outgoing.push({ event, topic: topics.shipments, key: fact.orderId, traceContext });
     if (contradicts) contradictions.push({ event: fact, contradicts });
@@ -93,7 +104,7 @@ export interface RecordedFacts {
  * One fact, decided in memory: the row with the fact stored and the step taken, and the event
  * announcing the step, if any; or the row unchanged and what the fact contradicts.
  */
-export function applyFact(before: db.ShipmentRow, fact: ShipmentFact): { shipment: db.ShipmentRow; event?: ShopEvent; contradicts?: string } {
+export function applyFact(before: db.ShipmentRow, fact: ShipmentFact, openAddress: OpenAddress): { shipment: db.ShipmentRow; event?: ShopEvent; contradicts?: string } {
   const contradicts = contradiction(before, fact);
   if (contradicts) return { shipment: before, contradicts };
   const { orderId } = fact;
@@ -102,7 +113,8 @@ export function applyFact(before: db.ShipmentRow, fact: ShipmentFact): { shipmen
 
   switch (nextStep(shipment)) {
     case "ship": {
-      const booking = book(orderId, shipment.shippingAddress!); // nextStep ships only with an address
+      const address = openAddress(shipment.shippingAddress!); // nextStep ships only with an address
+      const booking = address ? book(orderId, address) : { outcome: "refused" as const, reason: erasedAddressReason };
       if (booking.outcome === "booked") {
         return {
           shipment: { ...shipment, status: "scheduled", shipmentId: booking.shipmentId, carrier: booking.carrier },

@@ -91,6 +91,7 @@ export async function startSystem(log: (line: string) => void): Promise<System> 
           SCHEMA_REGISTRY_URL: environment!.schemaRegistryUrl, SMTP_URL: `smtp://127.0.0.1:${sinkPort}`, CATALOG_FILE: catalogFile,
           SCHEMA_REGISTRY_USERNAME: environment!.schemaRegistry.auth.username, SCHEMA_REGISTRY_PASSWORD: environment!.schemaRegistry.auth.password,
           ...kafkaEnv(environment!.kafkaCredentials(name)), // its own principal (decision 011)
+          ...environment!.personalDataEnv(name), // the KEKs it may hold (decision 014)
         },
       });
       children.push({ name, child });
