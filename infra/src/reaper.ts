@@ -47,6 +47,13 @@ export function startReaper(dir: string, ownerPid = process.pid): void {
   if (state?.ownerPid === ownerPid) writeState({ ...state, reaperPid: child.pid });
 }
 
+function removeSupervisorFile(dir: string, ownerPid: number): void {
+  const file = path.join(dir, "supervisor.json"); // control-api.ts
+  try {
+    if ((JSON.parse(fs.readFileSync(file, "utf8")) as { pid: number }).pid === ownerPid) fs.rmSync(file, { force: true });
+  } catch { /* none */ }
+}
+
 async function reap(ownerPid: number, dir: string): Promise<void> {
   const say = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
   const services = servicePidsOf(dir, ownerPid) ?? [];
@@ -54,6 +61,7 @@ async function reap(ownerPid: number, dir: string): Promise<void> {
   // Each service leads its own process group (supervisor.ts): signal the group.
   await Promise.all(services.map((pid) => stopProcess(-pid, { graceMs: 10_000 }).catch(() => undefined)));
   fs.rmSync(servicePidsFileOf(dir), { force: true });
+  removeSupervisorFile(dir, ownerPid); // the control API died with its owner
   const state = readState(dir);
   if (state?.ownerPid === ownerPid) {
     say(`owner ${ownerPid} is gone; stopping the environment in ${dir}${state.disposable ? " and deleting it" : " (its data stays)"}`);
