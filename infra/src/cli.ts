@@ -15,6 +15,7 @@ import { readState, resetNativeEnvironment, schemaRegistryUrlOf, stopNativeEnvir
 import { startReaper } from "./reaper";
 import { registerContractSchemas } from "./register-schemas";
 import { registryCredentialsOf } from "./registry-credentials";
+import { writeServiceEnvFiles } from "./service-env";
 import { untilStopped } from "./signals";
 
 const log = (line: string) => console.log(line);
@@ -29,7 +30,7 @@ async function up(detach: boolean): Promise<void> {
   }
   const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
   log(`\nReady in ${seconds} s (${downloaded ? "cold start: downloads included" : "warm start: everything was cached"}).`);
-  log(`${describe(state)}\n  Env file: ${writeEnvFile(state)}`);
+  log(`${describe(state)}\n  Env file: ${writeEnvFile(state)}\n  Env files per service (to start one by hand): ${writeServiceEnvFiles(state)}`);
   if (detach) {
     writeState({ ...state, ownerPid: undefined }); // nobody's: it runs until `pnpm infra down`
     log("\nDetached: `pnpm infra down` stops everything.");

@@ -10,8 +10,8 @@ import { writePrivateFile } from "./private-files";
 import { isAlive } from "./processes";
 import { registryCredentialsOf } from "./registry-credentials";
 import {
-  brokersOf, databaseUrlOf, readState, runningComponents, schemaRegistryUrlOf, startComponent, startNativeEnvironment,
-  stopNativeEnvironment, writeState, type NativeState,
+  brokersOf, databaseUrlOf, readState, runningComponents, schemaRegistryUrlOf, startNativeEnvironment, startStoppedComponents,
+  stopNativeEnvironment, type NativeState,
 } from "./native-environment";
 import { waitFor } from "./wait";
 
@@ -31,24 +31,6 @@ export function portsFromEnv() {
     return port;
   };
   return { kafka: read("KAFKA_PORT"), registry: read("SCHEMA_REGISTRY_PORT"), postgres: read("POSTGRES_PORT") };
-}
-
-/**
- * Restarts the components of an existing environment that are not running, on their old ports
- * and data: PostgreSQL first (the registry keeps its schemas there), Kafka meanwhile. This
- * process becomes the owner: its reaper stops them all if it dies.
- */
-async function startMissing(state: NativeState, progress: (line: string) => void): Promise<NativeState> {
-  const running = runningComponents(state);
-  writeState({ ...state, ownerPid: process.pid, reaperPid: undefined });
-  await Promise.all([
-    running.kafka ? undefined : startComponent(devDir, "kafka", progress),
-    (async () => {
-      if (!running.postgres) await startComponent(devDir, "postgres", progress);
-      if (!running.registry) await startComponent(devDir, "registry", progress);
-    })(),
-  ]);
-  return readState(devDir)!;
 }
 
 /**
@@ -119,7 +101,7 @@ export async function ensureDevEnvironment(progress: (line: string) => void): Pr
   };
   if (existing) {
     progress(`Starting the infrastructure components that are not running, on the data of the last run (\`pnpm infra reset\` deletes it)...`);
-    return { state: await startMissing(existing, report), started: true, downloaded };
+    return { state: await startStoppedComponents(devDir, report), started: true, downloaded };
   }
   progress("Starting Kafka, the schema registry and PostgreSQL (the first start downloads them; later starts reuse the cache)...");
   const state = await startNativeEnvironment({ dir: devDir, databases: serviceDatabases, ports, disposable: false, progress: report });

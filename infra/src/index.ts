@@ -12,3 +12,8 @@ export { registerContractSchemas } from "./register-schemas";
 export { kafkaCredentialsOf, kafkaEnv, kafkaPrincipals, newKafkaCredentials, saslOf, type KafkaCredentials, type KafkaPrincipal } from "./kafka-credentials";
 export { presentAcls, setUpKafka } from "./kafka-setup";
 export { aclsFor, describeAcl, type AclBinding } from "./kafka-acls";
+export { Supervisor, type InstanceSpec, type InstanceView, type SupervisorEvent } from "./supervisor";
+export { startControlApi, supervisorFileOf } from "./control-api";
+export { infraControl } from "./infra-control";
+export { parseScale } from "./scale";
+export { portOf } from "./service-env";

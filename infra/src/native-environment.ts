@@ -162,6 +162,25 @@ export async function startComponent(dir: string, component: Component, progress
   writeState({ ...latest, [component]: { ...latest[component], pid } });
 }
 
+/**
+ * Starts the components of an existing environment that are not running, on their old ports and
+ * data: PostgreSQL first (the registry keeps its schemas there), Kafka meanwhile. This process
+ * becomes the owner: its reaper stops them all if it dies.
+ */
+export async function startStoppedComponents(dir: string, progress?: Progress): Promise<NativeState> {
+  const state = mustRead(dir);
+  const running = runningComponents(state);
+  writeState({ ...state, ownerPid: process.pid, reaperPid: undefined });
+  await Promise.all([
+    running.kafka ? undefined : startComponent(dir, "kafka", progress),
+    (async () => {
+      if (!running.postgres) await startComponent(dir, "postgres", progress);
+      if (!running.registry) await startComponent(dir, "registry", progress);
+    })(),
+  ]);
+  return mustRead(dir);
+}
+
 /** Stops one component: cleanly, or with SIGKILL (a crash, for experiments and tests). */
 export async function stopComponent(dir: string, component: Component, { kill = false } = {}): Promise<void> {
   const state = mustRead(dir);
