@@ -24,6 +24,11 @@ export function writeServicePids(dir: string, pids: number[], ownerPid = process
   fs.renameSync(`${servicePidsFileOf(dir)}.tmp`, servicePidsFileOf(dir));
 }
 
+/** Removes the record, if it is still `ownerPid`'s (a newer `pnpm start` may have written its own). */
+export function removeServicePids(dir: string, ownerPid = process.pid): void {
+  if (servicePidsOf(dir, ownerPid) !== undefined) fs.rmSync(servicePidsFileOf(dir), { force: true });
+}
+
 function servicePidsOf(dir: string, ownerPid: number): number[] | undefined {
   try {
     const record = JSON.parse(fs.readFileSync(servicePidsFileOf(dir), "utf8")) as { ownerPid: number; pids: number[] };
@@ -60,7 +65,7 @@ async function reap(ownerPid: number, dir: string): Promise<void> {
   if (services.length) say(`owner ${ownerPid} is gone; stopping its services (pids ${services.join(", ")})`);
   // Each service leads its own process group (supervisor.ts): signal the group.
   await Promise.all(services.map((pid) => stopProcess(-pid, { graceMs: 10_000 }).catch(() => undefined)));
-  fs.rmSync(servicePidsFileOf(dir), { force: true });
+  removeServicePids(dir, ownerPid);
   removeSupervisorFile(dir, ownerPid); // the control API died with its owner
   const state = readState(dir);
   if (state?.ownerPid === ownerPid) {

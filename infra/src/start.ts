@@ -13,7 +13,7 @@ import { infraControl } from "./infra-control";
 import { formatLogLine } from "./log-lines";
 import { resetNativeEnvironment, schemaRegistryUrlOf, stopNativeEnvironment } from "./native-environment";
 import { assertPortFree, freePort } from "./ports";
-import { startReaper, writeServicePids } from "./reaper";
+import { removeServicePids, startReaper, writeServicePids } from "./reaper";
 import { registerContractSchemas } from "./register-schemas";
 import { registryCredentialsOf } from "./registry-credentials";
 import { parseScale } from "./scale";
@@ -68,13 +68,13 @@ async function main(): Promise<void> {
     stopping = true;
     say("\nStopping the services...");
     await supervisor.stopAll();
-    await api.close();
     await smtp.close();
     if (infra.started) {
       say("Stopping the infrastructure (its data stays: `pnpm infra reset` deletes it)...");
       await stopNativeEnvironment(devDir);
     }
-    writeServicePids(devDir, []);
+    removeServicePids(devDir); // our reaper has nothing left to guard, and exits
+    await api.close(); // last: until here, a second `pnpm start` is told that this one still runs
     say("Stopped.");
   };
 

@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   }
   const query = instance === undefined ? "" : `?instance=${instance}`;
   const result = (await call(supervisor.url, "POST", `/services/${encodeURIComponent(name!)}/${command}${query}`)) as { instances: InstanceView[] };
-  for (const i of result.instances) console.log(`${command}: ${i.name} instance ${i.instance} (port ${i.port}) is ${i.state}`);
+  for (const i of result.instances) console.log(`${command}: ${i.name} instance ${i.instance} (port ${i.port}${i.pid ? `, pid ${i.pid}` : ""})`);
   console.log("Follow it in the log of `pnpm start`, or with `pnpm svc status`.");
 }
 
