@@ -11,7 +11,7 @@ import { SchemaRegistry } from "@kafkajs/confluent-schema-registry";
 import { Kafka, logLevel } from "kafkajs";
 import { Client } from "pg";
 import {
-  basicAuthorization, brokersOf, databaseUrlOf, kafkaCredentialsOf, readState, registryCredentialsOf, resetNativeEnvironment, runningComponents,
+  basicAuthorization, brokersOf, databaseUrlOf, kafkaCredentialsOf, readState, registryCredentialsOf, resetNativeEnvironment, restartDatabase, runningComponents,
   saslOf, schemaRegistryUrlOf, startNativeEnvironment, startStoppedComponents, stopNativeEnvironment, type NativeState,
 } from "@shop/infra";
 
@@ -52,6 +52,11 @@ test("when the dev environment is stopped and started again, then its rows, mess
     const stored = await fetch(`${schemaRegistryUrlOf(second)}/schemas/ids/${id}`, { headers: { Authorization: basicAuthorization(registryCredentialsOf(second).reader) } });
     expect(JSON.parse(((await stored.json()) as { schema: string }).schema)).toEqual(schema);
     expect(await readAll(second, "orders")).toContain("kept");
+
+    // The registry's pooled connections die with a PostgreSQL restart; it must not answer 500 afterwards.
+    await restartDatabase(dir);
+    const again = await registryOf(second).register({ type: "AVRO" as never, schema: JSON.stringify(schema) }, { subject: "test-devdata-Probe" });
+    expect(again.id).toBe(id);
 
     const postgresData = second.postgres.dataDir;
     await resetNativeEnvironment(dir);

@@ -88,6 +88,9 @@ function javaArgs(options: SchemaRegistryOptions, runJar: string): string[] {
     "-Dquarkus.management.port=0", "-Dquarkus.management.host=127.0.0.1",
     // The pool opens 20 connections at start by default; one is plenty for a few dozen schemas.
     "-Dapicurio.datasource.jdbc.initial-size=1", "-Dapicurio.datasource.jdbc.min-size=1",
+    // A PostgreSQL restart (docs/break-it.md, tests) kills the pooled connections; checked before
+    // each use, a dead one is replaced instead of failing the request with a 500.
+    "-Dquarkus.datasource.postgresql.jdbc.validate-on-borrow=true",
     // The built-in pattern prints dates like "2026-11+00-23"; times and short categories read better.
     "-Dquarkus.log.console.format=%d{HH:mm:ss,SSS} %-5p [%c{2.}] %s%e%n",
     "-jar", runJar,
