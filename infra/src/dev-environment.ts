@@ -1,20 +1,20 @@
 /**
  * The development environment: the native infrastructure under .cache/infra/dev that
- * `pnpm infra` and `pnpm start` share. Started once, reused while it runs.
+ * `pnpm infra` and `pnpm start` share. Started once, reused while it runs; stopping it keeps its
+ * data (orders, messages, schemas) for the next start, and `pnpm infra reset` deletes it.
  */
 import path from "node:path";
 import { credentialsFileOf, kafkaEnvFileLines } from "./kafka-credentials";
 import { cacheDir } from "./paths";
 import { ensurePersonalDataSecrets, personalDataEnvFileLines } from "./personal-data-secrets";
-import { startKafka } from "./kafka";
-import { startPostgres } from "./postgres";
 import { writePrivateFile } from "./private-files";
-import { startSchemaRegistry } from "./schema-registry";
+import { isAlive } from "./processes";
 import { registryCredentialsOf } from "./registry-credentials";
 import {
-  brokersOf, databaseUrlOf, readState, runningComponents, schemaRegistryUrlOf, startNativeEnvironment,
-  writeState, type NativeState,
+  brokersOf, databaseUrlOf, readState, runningComponents, schemaRegistryUrlOf, startNativeEnvironment, startStoppedComponents,
+  stopNativeEnvironment, type NativeState,
 } from "./native-environment";
+import { waitFor } from "./wait";
 
 export const devDir = path.join(cacheDir, "infra", "dev");
 /** One database per service, in every environment (dev, tests, docker compose's init script). */
@@ -34,15 +34,18 @@ export function portsFromEnv() {
   return { kafka: read("KAFKA_PORT"), registry: read("SCHEMA_REGISTRY_PORT"), postgres: read("POSTGRES_PORT") };
 }
 
-/** Restarts the components of an existing environment that are not running, on their old ports and data. */
-async function startMissing(state: NativeState, progress: (line: string) => void): Promise<NativeState> {
-  const running = runningComponents(state);
-  const next = { ...state };
-  if (!running.kafka) next.kafka = { ...state.kafka, pid: (await startKafka({ ...state.kafka, progress })).pid };
-  if (!running.registry) next.registry = { ...state.registry, pid: (await startSchemaRegistry({ ...state.registry, progress })).pid };
-  if (!running.postgres) next.postgres = { ...state.postgres, pid: (await startPostgres({ ...state.postgres, progress })).pid };
-  writeState(next);
-  return next;
+/**
+ * When the last owner died (a kill -9 of `pnpm start`), its reaper is stopping the environment:
+ * wait for it, rather than race it (it would stop what we start). An owner that died without a
+ * reaper left its components running with nobody to stop them: stop them here.
+ */
+async function afterDeadOwner(state: NativeState, progress: (line: string) => void): Promise<void> {
+  if (state.ownerPid === undefined || state.ownerPid === process.pid || isAlive(state.ownerPid)) return;
+  if (isAlive(state.reaperPid)) {
+    progress(`The last owner of this environment (pid ${state.ownerPid}) died; waiting for its reaper to stop what it started...`);
+    await waitFor("the reaper to finish", () => !isAlive(state.reaperPid), { timeoutMs: 90_000, intervalMs: 200 });
+  }
+  await stopNativeEnvironment(devDir); // a no-op when the reaper did it; the data stays
 }
 
 export function describe(state: NativeState): string {
@@ -61,7 +64,11 @@ export function describe(state: NativeState): string {
   ].join("\n");
 }
 
-/** KEY=value lines a service (or `source`) can read: .cache/infra/dev/infra.env (mode 0600: it holds passwords) */
+/**
+ * KEY=value lines for tools and psql: .cache/infra/dev/infra.env (mode 0600: it holds passwords).
+ * Kafka's and the registry's addresses, admin's Kafka credential (for the dlq command), each
+ * database's URL. A service started by hand reads its own file instead (service-env.ts).
+ */
 export function writeEnvFile(state: NativeState): string {
   const file = path.join(state.dir, "infra.env");
   const { reader } = registryCredentialsOf(state);
@@ -85,6 +92,8 @@ export function writeEnvFile(state: NativeState): string {
  */
 export async function ensureDevEnvironment(progress: (line: string) => void): Promise<{ state: NativeState; started: boolean; downloaded: boolean }> {
   const ports = portsFromEnv(); // a bad value stops here, before anything starts
+  const previous = readState(devDir);
+  if (previous) await afterDeadOwner(previous, progress);
   const existing = readState(devDir);
   if (existing && Object.values(runningComponents(existing)).every(Boolean)) return { state: existing, started: false, downloaded: false };
   let downloaded = false;
@@ -93,10 +102,10 @@ export async function ensureDevEnvironment(progress: (line: string) => void): Pr
     progress(line);
   };
   if (existing) {
-    progress("Starting the infrastructure components that are not running...");
-    return { state: await startMissing(existing, report), started: true, downloaded };
+    progress(`Starting the infrastructure components that are not running, on the data of the last run (\`pnpm infra reset\` deletes it)...`);
+    return { state: await startStoppedComponents(devDir, report), started: true, downloaded };
   }
   progress("Starting Kafka, the schema registry and PostgreSQL (the first start downloads them; later starts reuse the cache)...");
-  const state = await startNativeEnvironment({ dir: devDir, databases: serviceDatabases, ports, progress: report });
+  const state = await startNativeEnvironment({ dir: devDir, databases: serviceDatabases, ports, disposable: false, progress: report });
   return { state, started: true, downloaded };
 }

@@ -14,3 +14,8 @@ export { presentAcls, setUpKafka } from "./kafka-setup";
 export { aclsFor, describeAcl, type AclBinding } from "./kafka-acls";
 export { ensurePersonalDataSecrets, kekVariable, newPersonalDataSecrets, personalDataEnv, type PersonalDataSecrets } from "./personal-data-secrets";
 export { startSmtpSink } from "./smtp-sink";
+export { Supervisor, type InstanceSpec, type InstanceView, type SupervisorEvent } from "./supervisor";
+export { startControlApi, supervisorFileOf } from "./control-api";
+export { infraControl } from "./infra-control";
+export { parseScale } from "./scale";
+export { portOf } from "./service-env";

@@ -1,7 +1,8 @@
 /**
  * Runs Apicurio Registry natively: its server distribution from Maven Central (fetched and
  * unpacked by `mvn` via infra/schema-registry/pom.xml), started with `java` as a Quarkus fast-jar,
- * with in-memory storage (H2, the default). Clients use its Confluent-compatible API at
+ * storing its schemas in PostgreSQL (the environment's `registry` database, as docker compose
+ * does), so that they survive a restart along with the Kafka messages that name their ids. Clients use its Confluent-compatible API at
  * /apis/ccompat/v7, so @kafkajs/confluent-schema-registry works unchanged (see the test beside).
  *
  * Version 3.3.3 is the newest on Maven Central, and the only 3.x whose server archive resolves
@@ -29,6 +30,8 @@ export interface SchemaRegistryOptions {
   logFile: string;
   /** The environment's credentials (created on first start): the same passwords after a restart. */
   credentialsFile: string;
+  /** Its SQL storage: a PostgreSQL database and the role that owns it. */
+  storage: { jdbcUrl: string; username: string; password: string };
   /** JVM heap flags; the default suits a few dozen schemas. */
   heap?: string;
   progress?: Progress;
@@ -83,8 +86,11 @@ function javaArgs(options: SchemaRegistryOptions, runJar: string): string[] {
     `-Dquarkus.http.port=${options.port}`, "-Dquarkus.http.host=127.0.0.1",
     // The management interface (health, metrics) defaults to 0.0.0.0:9000: a second registry would collide.
     "-Dquarkus.management.port=0", "-Dquarkus.management.host=127.0.0.1",
-    // The H2 pool opens 20 connections at start by default; one is plenty for in-memory storage.
+    // The pool opens 20 connections at start by default; one is plenty for a few dozen schemas.
     "-Dapicurio.datasource.jdbc.initial-size=1", "-Dapicurio.datasource.jdbc.min-size=1",
+    // A PostgreSQL restart (docs/break-it.md, tests) kills the pooled connections; checked before
+    // each use, a dead one is replaced instead of failing the request with a 500.
+    "-Dquarkus.datasource.postgresql.jdbc.validate-on-borrow=true",
     // The built-in pattern prints dates like "2026-11+00-23"; times and short categories read better.
     "-Dquarkus.log.console.format=%d{HH:mm:ss,SSS} %-5p [%c{2.}] %s%e%n",
     "-jar", runJar,
@@ -101,7 +107,7 @@ export async function startSchemaRegistry(options: SchemaRegistryOptions): Promi
   const credentials = ensureRegistryCredentials(options.credentialsFile);
   const url = `http://127.0.0.1:${options.port}/apis/ccompat/v7`;
   progress(`Starting Apicurio Registry ${schemaRegistryVersion} at ${url} (log: ${options.logFile})`);
-  const env = { ...process.env, ...registryAuthEnvironment(credentials) };
+  const env = { ...process.env, ...registryAuthEnvironment(credentials), ...storageEnvironment(options.storage) };
   const pid = spawnDetached({ command: java, args: javaArgs(options, runJar), env, logFile: options.logFile });
   try {
     // Stops early when the process exits (wrong Java, port taken meanwhile) instead of waiting out the deadline.
@@ -118,6 +124,17 @@ export async function startSchemaRegistry(options: SchemaRegistryOptions): Promi
     throw new Error(`${(error as Error).message}\n--- last lines of ${options.logFile} ---\n${tail(options.logFile, 30)}`);
   }
   return { pid, url };
+}
+
+/** Apicurio 3's SQL storage settings, as docker-compose.yml gives them (environment, not -D flags: the password stays out of `ps`). */
+function storageEnvironment(storage: SchemaRegistryOptions["storage"]): Record<string, string> {
+  return {
+    APICURIO_STORAGE_KIND: "sql",
+    APICURIO_STORAGE_SQL_KIND: "postgresql",
+    APICURIO_DATASOURCE_URL: storage.jdbcUrl,
+    APICURIO_DATASOURCE_USERNAME: storage.username,
+    APICURIO_DATASOURCE_PASSWORD: storage.password,
+  };
 }
 
 /** SIGTERM: clean shutdown (the first one also writes the class-data archive). SIGKILL: a crash. */

@@ -1,99 +1,110 @@
 /**
- * pnpm start: the whole system on this machine, no Docker needed. Starts the infrastructure
- * (or reuses `pnpm infra up`'s), an SMTP sink that prints every mail, and the six services as
- * processes on their default ports; waits until each is ready; prints the URLs and the services'
- * logs, interleaved and readable. Ctrl-C stops the services, then what this command started.
+ * pnpm start [--reset] [--scale <service>=<N> ...]: the whole system on this machine, no Docker
+ * needed. The composition root: starts the infrastructure (or reuses `pnpm infra up`'s) on the
+ * data of the last run, an SMTP sink that prints every mail, and the six services under a
+ * supervisor (supervisor.ts) that restarts any that exits; serves the control API
+ * (control-api.ts) that `pnpm svc` talks to; prints the services' logs, interleaved and readable.
+ * Ctrl-C stops the services, then what this command started; the data stays.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
+import { startControlApi, defaultSupervisorPort, readRunningSupervisor } from "./control-api";
 import { describe, devDir, ensureDevEnvironment, writeEnvFile } from "./dev-environment";
-import { kafkaCredentialsOf, kafkaEnv, type KafkaPrincipal } from "./kafka-credentials";
+import { infraControl } from "./infra-control";
 import { formatLogLine } from "./log-lines";
-import { brokersOf, databaseUrlOf, schemaRegistryUrlOf, stopNativeEnvironment } from "./native-environment";
-import { repoRoot } from "./paths";
-import { ensurePersonalDataSecrets, personalDataEnv } from "./personal-data-secrets";
+import { resetNativeEnvironment, schemaRegistryUrlOf, stopNativeEnvironment } from "./native-environment";
 import { assertPortFree, freePort } from "./ports";
-import { startReaper } from "./reaper";
+import { removeServicePids, startReaper, writeServicePids } from "./reaper";
 import { registerContractSchemas } from "./register-schemas";
 import { registryCredentialsOf } from "./registry-credentials";
+import { parseScale } from "./scale";
+import { portOf, serviceEnvironment, serviceNames, writeServiceEnvFiles } from "./service-env";
 import { untilStopped } from "./signals";
 import { startSmtpSink } from "./smtp-sink";
-import { waitFor } from "./wait";
+import { describeEvent, label, Supervisor, type InstanceSpec, type SupervisorEvent } from "./supervisor";
 
-const services = [
-  { name: "order", port: 3001 }, { name: "inventory", port: 3002 }, { name: "payment", port: 3003 },
-  { name: "email", port: 3004 }, { name: "warehouse", port: 3005 }, { name: "analytics", port: 3006 },
-];
 const colour = process.stdout.isTTY;
-
-function startService(name: string, index: number, env: NodeJS.ProcessEnv): ChildProcess {
-  // Its own process group: Ctrl-C reaches this command only, which stops the services in order.
-  const child = spawn(process.execPath, ["--import", "tsx", path.join("services", name, "src", "main.ts")], {
-    cwd: repoRoot, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"], detached: true,
-  });
-  for (const stream of [child.stdout!, child.stderr!]) {
-    let rest = "";
-    stream.on("data", (chunk: Buffer) => {
-      const lines = (rest + chunk.toString()).split("\n");
-      rest = lines.pop()!;
-      for (const line of lines) if (line.trim()) console.log(formatLogLine(name, index, line, colour));
-    });
-  }
-  child.on("exit", (code, signal) => console.log(formatLogLine(name, index, `exited (${signal ?? code})`, colour)));
-  return child;
-}
+const say = (line: string) => console.log(line);
+const clock = () => new Date().toISOString().slice(11, 23);
 
 async function main(): Promise<void> {
   const startedAt = Date.now();
-  for (const { name, port } of services) await assertPortFree(port, `The ${name} service`);
-  const infra = await ensureDevEnvironment((line) => console.log(line));
-  if (infra.started) startReaper(devDir); // stops the infrastructure if this command dies
-  console.log(`${describe(infra.state)}\n  Env file: ${writeEnvFile(infra.state)}`); // it holds the passwords: database URLs, Kafka (admin's for the dlq command), the registry reader
-  // Infra registers the schemas with the admin credential; the services get the read-only one.
-  const { admin, reader } = registryCredentialsOf(infra.state);
-  console.log(await registerContractSchemas(schemaRegistryUrlOf(infra.state), admin));
-  const smtp = await startSmtpSink(await freePort(), (mail) => console.log(formatLogLine("smtp", 6, mail, colour)));
+  const args = process.argv.slice(2);
+  const scale = parseScale(args.filter((arg) => arg !== "--reset")); // names the bad flag
+  const supervisorPort = portFromEnv("SUPERVISOR_PORT", defaultSupervisorPort);
+  const running = readRunningSupervisor(devDir);
+  if (running) throw new Error(`pnpm start is already running (pid ${running.pid}, ${running.url}): use \`pnpm svc status\`, or stop it first.`);
+  const instances = serviceNames.flatMap((name) =>
+    Array.from({ length: scale[name] ?? 1 }, (_, i) => ({ name, instance: i + 1, port: portOf(name, i + 1) })));
+  for (const { name, instance, port } of instances) await assertPortFree(port, `The ${label({ name, instance })} service`);
+  await assertPortFree(supervisorPort, "The supervisor's control API (SUPERVISOR_PORT)");
+  if (args.includes("--reset")) {
+    say("--reset: deleting the data of the last run (orders, messages, schemas, passwords)...");
+    await resetNativeEnvironment(devDir);
+  }
 
-  const kafkaCredentials = kafkaCredentialsOf(infra.state);
-  const personalDataSecrets = ensurePersonalDataSecrets(infra.state.kafka.dataDir);
-  const children = services.map(({ name, port }, index) => startService(name, index, {
-    PORT: String(port), DATABASE_URL: databaseUrlOf(infra.state, name), KAFKA_BROKERS: brokersOf(infra.state).join(","),
-    SCHEMA_REGISTRY_URL: schemaRegistryUrlOf(infra.state), SMTP_URL: smtp.url,
-    SCHEMA_REGISTRY_USERNAME: reader.username, SCHEMA_REGISTRY_PASSWORD: reader.password,
-    ...kafkaEnv(kafkaCredentials[name as KafkaPrincipal]), // its own Kafka principal (decision 011)
-    ...personalDataEnv(name, personalDataSecrets), // the KEKs it may hold (decision 014)
+  const infra = await ensureDevEnvironment(say);
+  writeServicePids(devDir, []); // the reaper stops our services (and what we started) if we die
+  startReaper(devDir);
+  say(`${describe(infra.state)}\n  Env file for tools: ${writeEnvFile(infra.state)}`); // it holds passwords
+  // Infra registers the schemas with the admin credential; the services get the read-only one.
+  say(await registerContractSchemas(schemaRegistryUrlOf(infra.state), registryCredentialsOf(infra.state).admin));
+  const smtp = await startSmtpSink(await freePort(), (mail) => say(formatLogLine("smtp", 6, mail, colour)));
+  say(`  SMTP sink (prints every mail): ${smtp.url}`);
+  say(`  One env file per service, to start one by hand: ${writeServiceEnvFiles(infra.state, smtp.url)}${path.sep}<service>.env`);
+
+  const specs: InstanceSpec[] = instances.map(({ name, instance, port }) => ({
+    name, instance, port, env: serviceEnvironment(infra.state, name, smtp.url),
   }));
+  const colourOf = (name: string) => serviceNames.indexOf(name as never);
+  const supervisor = new Supervisor(specs, (spec, line) => say(formatLogLine(label(spec), colourOf(spec.name), line, colour)));
+  supervisor.on("event", (event: SupervisorEvent) => {
+    say(`${clock()} ${formatLogLine("supervisor", 6, describeEvent(event), colour).trimStart()}`);
+    writeServicePids(devDir, supervisor.pids());
+  });
+  const api = await startControlApi({ supervisor, infra: infraControl(devDir, say), port: supervisorPort, dir: devDir });
+  let stopping = false;
   const stop = async () => {
-    console.log("\nStopping the services...");
-    await Promise.all(children.map((child) => new Promise((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve(undefined);
-      child.once("exit", resolve);
-      child.kill("SIGTERM");
-    })));
+    if (stopping) return;
+    stopping = true;
+    say("\nStopping the services...");
+    await supervisor.stopAll();
     await smtp.close();
     if (infra.started) {
-      console.log("Stopping the infrastructure...");
+      say("Stopping the infrastructure (its data stays: `pnpm infra reset` deletes it)...");
       await stopNativeEnvironment(devDir);
     }
-    console.log("Stopped.");
+    removeServicePids(devDir); // our reaper has nothing left to guard, and exits
+    await api.close(); // last: until here, a second `pnpm start` is told that this one still runs
+    say("Stopped.");
   };
 
-  try {
-    await Promise.all(services.map(({ name, port }, index) => waitFor(`${name} to be ready`, async () => {
-      if (children[index]!.exitCode !== null) throw new Error(`${name} exited during start-up; its log is above`);
-      return (await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => undefined))?.ok;
-    }, { timeoutMs: 120_000, intervalMs: 250 })));
-  } catch (error) {
-    console.error(`\n${(error as Error).message}`);
+  supervisor.startAll();
+  const stopped = untilStopped();
+  const outcome = await Promise.race([supervisor.whenAllReady().then(() => "ready" as const), stopped.then(() => "stopped" as const)])
+    .catch((error: Error) => error);
+  if (outcome instanceof Error) {
+    console.error(`\n${outcome.message}`);
+    stopped.dispose();
     await stop();
     process.exitCode = 1;
     return;
   }
-  console.log(`\nThe checkout saga is running (ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s):`);
-  for (const { name, port } of services) console.log(`  ${name.padEnd(10)} http://localhost:${port}`);
-  console.log("\nTry it: `pnpm demo` in another terminal, or services/order/requests.http. Ctrl-C stops everything.\n");
-  await untilStopped();
+  if (outcome === "ready") {
+    say(`\nThe checkout saga is running (ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s):`);
+    for (const { name, instance, port } of instances) say(`  ${label({ name, instance }).padEnd(12)} http://localhost:${port}`);
+    say(`\nControl API: ${api.url} (\`pnpm svc status | stop | start | restart | kill <service>\` in another terminal).`);
+    say("Try it: `pnpm demo` in another terminal, or services/order/requests.http. Ctrl-C stops everything.\n");
+    await stopped;
+  }
   await stop();
+}
+
+function portFromEnv(variable: string, fallback: number): number {
+  const raw = process.env[variable];
+  if (raw === undefined || raw === "") return fallback;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`${variable}=${raw} is not a port number (1-65535). Fix it, or unset it for ${fallback}.`);
+  return port;
 }
 
 main().catch((error: unknown) => {

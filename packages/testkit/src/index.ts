@@ -53,7 +53,7 @@ export async function startEnvironment(
   let descriptor: Descriptor;
   if (kind === "native") {
     // Stopping the environment removes `dir`, descriptor included.
-    await startNativeEnvironment({ dir, databases: serviceDatabases, fastPostgres: !durablePostgres, progress });
+    await startNativeEnvironment({ dir, databases: serviceDatabases, fastPostgres: !durablePostgres, disposable: true, progress });
     startReaper(dir); // stops it if this process dies before globalTeardown
     descriptor = { kind, dir };
   } else {
