@@ -5,7 +5,7 @@
 // → rebuild.ts (the rebuild command).
 import { telemetry } from "./telemetry"; // first: with an exporter set, it instruments http and pg as they load
 import { Pool } from "pg";
-import { createLogger, exitOnStartupError, onShutdown, schemaRegistryOf, startMetrics } from "@shop/observability";
+import { createLogger, exitOnStartupError, kafkaOf, onShutdown, schemaRegistryOf, startMetrics } from "@shop/observability";
 import { lookupSchemaIds, topicOwners } from "@shop/contracts";
 import { kafkaReachable, migrate, schemaRegistryCodec } from "@shop/messaging";
 import { loadConfig } from "./config";
@@ -18,9 +18,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger("analytics", config.LOG_LEVEL);
   startMetrics("analytics");
-  const kafka = {
-    clientId: "analytics", brokers: config.KAFKA_BROKERS.split(","), credentials: { username: config.KAFKA_USERNAME, password: config.KAFKA_PASSWORD },
-  };
+  const kafka = kafkaOf("analytics", config); // its own principal; host:port names this instance in its consumer group
 
   const pool = new Pool({ connectionString: config.DATABASE_URL, max: 10 });
   await migrate(pool, migrations); // the read model, and processed_events for the inbox (no outbox: nothing to publish)

@@ -5,7 +5,7 @@
 import { telemetry } from "./telemetry"; // first: with an exporter set, it instruments http and pg as they load
 import path from "node:path";
 import { Pool } from "pg";
-import { createLogger, exitOnStartupError, onShutdown, schemaRegistryOf, startMetrics } from "@shop/observability";
+import { createLogger, exitOnStartupError, kafkaOf, onShutdown, schemaRegistryOf, startMetrics } from "@shop/observability";
 import { lookupSchemaIds, topicOwners } from "@shop/contracts";
 import { consume, createOutbox, kafkaReachable, messagingMigrations, migrate, migrationsIn, schemaRegistryCodec, startRelay } from "@shop/messaging";
 import { loadConfig } from "./config";
@@ -16,9 +16,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger("payment", config.LOG_LEVEL);
   startMetrics("payment");
-  const kafka = {
-    clientId: "payment", brokers: config.KAFKA_BROKERS.split(","), credentials: { username: config.KAFKA_USERNAME, password: config.KAFKA_PASSWORD },
-  };
+  const kafka = kafkaOf("payment", config); // its own principal; host:port names this instance in its consumer group
 
   const pool = new Pool({ connectionString: config.DATABASE_URL, max: 10 });
   await migrate(pool, [...messagingMigrations, ...migrationsIn(path.join(__dirname, "..", "migrations"), "payment")]);
