@@ -61,11 +61,13 @@ async function main(): Promise<void> {
     }
 
     if (rollingRate > 0) {
-      const seconds = rollingGapS * (names.length + 1);
+      // The load outlasts the last kill: a kill's measurement waits for the restarted service to consume.
+      const seconds = rollingGapS * (names.length + 1) + 60;
       log(`\nRolling restart: ${rollingRate} orders/s for ${seconds} s; each service killed and restarted, ${rollingGapS} s apart...`);
       const load = openLoop(system.orderUrl, rollingRate, seconds, log);
-      for (const name of names) {
-        await new Promise((resolve) => setTimeout(resolve, rollingGapS * 1000));
+      const startedAt = Date.now();
+      for (const [index, name] of names.entries()) {
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, startedAt + (index + 1) * rollingGapS * 1000 - Date.now())));
         const recovery = await killAndMeasure(system, name);
         log(`  ${name.padEnd(10)} kill→ready ${recovery.killToReadyMs} ms, ready→consuming ${recovery.readyToConsumingMs} ms`);
       }
