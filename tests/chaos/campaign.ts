@@ -50,12 +50,12 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   const scarce = before.stock.reduce((least, product) => (product.available < least.available ? product : least));
   const happySkus = before.stock.filter((product) => product.sku !== scarce.sku).map((product) => product.sku);
 
+  const nextKind = faultPlan(random); // drawn before the load draws anything: a seed always starts with the same faults
   let faulting = false;
   const load = startLoad({ orderUrl: serviceUrls.order!, ratePerS: options.ratePerS, random, happySkus, scarceSku: scarce.sku, duringFault: () => faulting });
   const injections: Injection[] = [];
   const faults: Fault[] = [];
   const endAt = Date.now() + options.minutes * 60_000;
-  const nextKind = faultPlan(random);
   const context = { control, serviceUrls, adminKafka, registry: options.registry, random, injections, log };
   let loadResult: LoadResult;
   try {

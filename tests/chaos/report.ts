@@ -34,6 +34,7 @@ export function formatReport(result: CampaignResult): string[] {
   row("requests refused (429/503)", load.refused);
   row("requests unanswered (service down)", Object.entries(load.unavailable).map(([why, n]) => `${n} ${why}`).join(", ") || 0);
   for (const [cause, count] of Object.entries(verdict.atMostOnce)) row(`mails at most once: ${cause}`, count);
+  row("dead letters repeated after a re-delivery", verdict.repeatedDeadLetters);
   row("violations", verdict.violations.length);
   if (verdict.violations.length > 0) {
     lines.push("", "Violations:");
