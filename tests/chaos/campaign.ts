@@ -2,7 +2,8 @@
  * One fault campaign: steady mixed load for `minutes`, faults at seeded random times, then the wait
  * for quiescence and the invariant checks. The same seed draws the same orders' paths and the same
  * faults at the same offsets (what the system makes of them still depends on timing).
- *   1. snapshot (stock, KPIs, DLQ sizes): the checks compare against it;
+ *   1. one order taken to its end (the system works before any fault), then a snapshot (stock,
+ *      KPIs, DLQ sizes): the checks compare against it;
  *   2. load starts; after a 10 s lead-in, one fault every 12–20 s until 20 s before the end, each
  *      followed by the wait until every service is ready again;
  *   3. load stops; wait until every accepted order is final, nothing is reserved, analytics has
@@ -46,9 +47,11 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   const random = seededRandom(options.seed);
   const serviceUrls = Object.fromEntries((await control.services()).map(({ name, port }) => [name, `http://127.0.0.1:${port}`]));
   await untilReady({ serviceUrls });
+  const products = (await getJson<Stock[]>(`${serviceUrls.inventory}/stock`))!;
+  const scarce = products.reduce((least, product) => (product.available < least.available ? product : least));
+  const happySkus = products.filter((product) => product.sku !== scarce.sku).map((product) => product.sku);
+  await oneOrderThrough(serviceUrls.order!, happySkus[0]!);
   const before = await snapshot(serviceUrls, adminKafka);
-  const scarce = before.stock.reduce((least, product) => (product.available < least.available ? product : least));
-  const happySkus = before.stock.filter((product) => product.sku !== scarce.sku).map((product) => product.sku);
 
   const nextKind = faultPlan(random); // drawn before the load draws anything: a seed always starts with the same faults
   let faulting = false;
@@ -78,6 +81,24 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   const orders = await untilQuiescent(serviceUrls, loadResult, before, log);
   const verdict = await checkInvariants(serviceUrls, adminKafka, before, loadResult.placed, orders, injections);
   return { faults, load: loadResult, verdict, orders, seed: options.seed, minutes: options.minutes };
+}
+
+/**
+ * A system that cannot confirm one order before any fault would fail every check for a reason no
+ * fault caused: one order first, taken to its end (it counts before the snapshot, not in the campaign).
+ */
+async function oneOrderThrough(orderUrl: string, sku: string): Promise<void> {
+  const response = await fetch(`${orderUrl}/orders`, {
+    method: "POST", headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      customerId: "chaos-warm-up", items: [{ sku, quantity: 1 }], paymentMethod: "tok_visa", email: "ada@example.com",
+      shippingAddress: { name: "Ada", line1: "1 Main St", city: "London", postalCode: "N1", country: "GB" },
+    }),
+  });
+  if (response.status !== 202) throw new Error(`The warm-up order was refused: ${response.status} ${await response.text()}`);
+  const { orderId } = (await response.json()) as { orderId: string };
+  await waitFor("the warm-up order to be final (the system works before any fault)", async () =>
+    ["CONFIRMED", "CANCELLED"].includes((await getJson<OrderView>(`${orderUrl}/orders/${orderId}`))?.status ?? ""), { timeoutMs: 120_000, intervalMs: 500 });
 }
 
 /** Every accepted order final, nothing reserved, analytics caught up; returns the orders as order's API shows them. */
