@@ -14,6 +14,13 @@ export interface KafkaConfig {
   clientId: string;
   /** The principal this client authenticates as (SASL/SCRAM-SHA-256; decision 011): a service's own, or admin for tools and tests. */
   credentials: { username: string; password: string };
+  /**
+   * This process's stable name among its group's members, e.g. host:port (static membership,
+   * decision 016): restarted under the same name, it takes its old place in the group at once
+   * instead of waiting for the dead process's session to expire. Unique per running process;
+   * without it, a plain member that joins anew.
+   */
+  instanceId?: string;
   logger?: Logger;
 }
 
@@ -130,9 +137,12 @@ export async function subscribe(options: SubscribeOptions): Promise<{ stop(): Pr
   // order holds), but a service no longer waits for one partition's transaction before the next's.
   const { groupId, topics, fromBeginning = true, maxWaitTimeInMs = 1000, partitionsConsumedConcurrently = 3, commitIntervalMs = 1000 } = options;
   const logger = options.logger ?? silentLogger;
-  // A 10 s session (kafkajs's default is 30 s): a crashed instance's partitions move to the others,
-  // or to its restarted self, within seconds; heartbeats every 3 s keep a live one in the group.
-  const consumer = client(options).consumer({ groupId, maxWaitTimeInMs, sessionTimeout: 10_000, heartbeatInterval: 3000 });
+  // A 10 s session (kafkajs's default is 30 s): a crashed instance's partitions move to the others
+  // within seconds; heartbeats every 3 s keep a live one in the group. A crashed instance that
+  // restarts under its instanceId does not wait for that: it takes its own place back at once.
+  const consumer = client(options).consumer({
+    groupId, maxWaitTimeInMs, sessionTimeout: 10_000, heartbeatInterval: 3000, ...(options.instanceId ? { groupInstanceId: options.instanceId } : {}),
+  });
   const commits = options.commit ?? true;
   const autoCommit = commits && commitIntervalMs === 0; // kafkajs's own: a commit after every batch
   const committer = autoCommit || !commits ? undefined : startOffsetCommitter(commitIntervalMs,

@@ -1,3 +1,4 @@
+import os from "node:os";
 import { Type } from "@sinclair/typebox";
 
 /** Variables every service reads, with the same names everywhere (see .env.example). */
@@ -42,4 +43,20 @@ export function personalDataKekConfig(category: "contact" | "address") {
 /** The registry's address and the service's read-only credential, as @shop/contracts and the codec take them. */
 export function schemaRegistryOf(config: { SCHEMA_REGISTRY_URL: string; SCHEMA_REGISTRY_USERNAME: string; SCHEMA_REGISTRY_PASSWORD: string }) {
   return { url: config.SCHEMA_REGISTRY_URL, auth: { username: config.SCHEMA_REGISTRY_USERNAME, password: config.SCHEMA_REGISTRY_PASSWORD } };
+}
+
+/**
+ * How a service connects to Kafka: its name as client id, its own principal, and its instance's
+ * stable name in its consumer group. host:port names one running instance (two instances on one
+ * machine have two ports; containers have their own host names), and stays the same when the
+ * instance is restarted in its place, which then takes its partitions back at once (decision 016).
+ * PORT 0 (a free port each time) has no stable name: the process id stands in.
+ */
+export function kafkaOf(service: string, config: { KAFKA_BROKERS: string; KAFKA_USERNAME: string; KAFKA_PASSWORD: string; PORT: number }) {
+  return {
+    clientId: service,
+    brokers: config.KAFKA_BROKERS.split(","),
+    credentials: { username: config.KAFKA_USERNAME, password: config.KAFKA_PASSWORD },
+    instanceId: `${os.hostname()}:${config.PORT || `pid-${process.pid}`}`,
+  };
 }

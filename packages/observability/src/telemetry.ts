@@ -16,11 +16,10 @@
  * Call startTelemetry() before anything imports `http` or `pg`: the instrumentations patch
  * those modules as they load. Services do it on the first line of main.ts.
  */
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
-import { HttpInstrumentation } from "@opentelemetry/instrumentation-http";
-import { PgInstrumentation } from "@opentelemetry/instrumentation-pg";
-import { NodeSDK } from "@opentelemetry/sdk-node";
-import { AlwaysOffSampler, BatchSpanProcessor, NoopSpanProcessor, type SpanProcessor } from "@opentelemetry/sdk-trace";
+import { context, propagation, trace } from "@opentelemetry/api";
+import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
+import { W3CTraceContextPropagator } from "@opentelemetry/core";
+import { AlwaysOffSampler, TracerProvider, type SpanProcessor } from "@opentelemetry/sdk-trace";
 
 export interface Telemetry {
   /** Exports what is left (when exporting) and stops. */
@@ -29,20 +28,48 @@ export interface Telemetry {
 
 export function startTelemetry(serviceName: string, spanProcessors?: SpanProcessor[]): Telemetry {
   const endpoint = process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
-  const processors = spanProcessors ?? (endpoint ? [new BatchSpanProcessor({ exporter: new OTLPTraceExporter() })] : undefined);
-  // Logs go to stdout through pino, and metrics to /metrics through prom-client: no OTLP for them.
-  const common = { serviceName, logRecordProcessors: [], metricReaders: [] };
-  const sdk = new NodeSDK(processors
-    ? {
-      ...common,
-      spanProcessors: processors, // no sampler given: NodeSDK reads OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG
-      instrumentations: [
-        new HttpInstrumentation({ ignoreIncomingRequestHook: (request) => /^\/(health|metrics)/.test(request.url ?? "") }),
-        new PgInstrumentation(),
-      ],
-    }
-    // Off: the SDK registers its tracer only with a span processor; AlwaysOff never calls it.
-    : { ...common, spanProcessors: [new NoopSpanProcessor()], sampler: new AlwaysOffSampler(), instrumentations: [] });
+  return spanProcessors || endpoint ? startExporting(serviceName, spanProcessors) : startOff();
+}
+
+/**
+ * Off: what NodeSDK registers, without NodeSDK. Loading @opentelemetry/sdk-node and its exporters
+ * took most of a service's start-up (0.8 s of a 2 s start on a quiet machine, 3 s under load:
+ * docs/decisions/016-fast-recovery.md), for a mode that records nothing.
+ */
+function startOff(): Telemetry {
+  const contextManager = new AsyncLocalStorageContextManager().enable(); // the request's context survives its awaits
+  const provider = new TracerProvider({ sampler: new AlwaysOffSampler() }); // ids, never a recorded span
+  context.setGlobalContextManager(contextManager);
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  trace.setGlobalTracerProvider(provider);
+  return {
+    async shutdown() {
+      await provider.shutdown();
+      trace.disable();
+      propagation.disable();
+      context.disable();
+    },
+  };
+}
+
+/** Exporting: loaded only here, so a service that exports nothing does not pay for the SDK's start-up. */
+function startExporting(serviceName: string, spanProcessors: SpanProcessor[] | undefined): Telemetry {
+  const { NodeSDK } = require("@opentelemetry/sdk-node") as typeof import("@opentelemetry/sdk-node");
+  const { OTLPTraceExporter } = require("@opentelemetry/exporter-trace-otlp-http") as typeof import("@opentelemetry/exporter-trace-otlp-http");
+  const { HttpInstrumentation } = require("@opentelemetry/instrumentation-http") as typeof import("@opentelemetry/instrumentation-http");
+  const { PgInstrumentation } = require("@opentelemetry/instrumentation-pg") as typeof import("@opentelemetry/instrumentation-pg");
+  const { BatchSpanProcessor } = require("@opentelemetry/sdk-trace") as typeof import("@opentelemetry/sdk-trace");
+  const sdk = new NodeSDK({
+    serviceName,
+    // Logs go to stdout through pino, and metrics to /metrics through prom-client: no OTLP for them.
+    logRecordProcessors: [],
+    metricReaders: [],
+    spanProcessors: spanProcessors ?? [new BatchSpanProcessor({ exporter: new OTLPTraceExporter() })], // no sampler given: NodeSDK reads OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG
+    instrumentations: [
+      new HttpInstrumentation({ ignoreIncomingRequestHook: (request) => /^\/(health|metrics)/.test(request.url ?? "") }),
+      new PgInstrumentation(),
+    ],
+  });
   sdk.start();
   return sdk;
 }

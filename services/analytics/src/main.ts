@@ -5,7 +5,7 @@
 // → rebuild.ts (the rebuild command).
 import { telemetry } from "./telemetry"; // first: with an exporter set, it instruments http and pg as they load
 import { Pool } from "pg";
-import { createLogger, exitOnStartupError, onShutdown, schemaRegistryOf, startMetrics } from "@shop/observability";
+import { createLogger, exitOnStartupError, kafkaOf, onShutdown, schemaRegistryOf, startMetrics } from "@shop/observability";
 import { lookupSchemaIds, topicOwners } from "@shop/contracts";
 import { kafkaReachable, migrate, schemaRegistryCodec } from "@shop/messaging";
 import { loadConfig } from "./config";
@@ -18,9 +18,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger("analytics", config.LOG_LEVEL);
   startMetrics("analytics");
-  const kafka = {
-    clientId: "analytics", brokers: config.KAFKA_BROKERS.split(","), credentials: { username: config.KAFKA_USERNAME, password: config.KAFKA_PASSWORD },
-  };
+  const kafka = kafkaOf("analytics", config); // its own principal; host:port names this instance in its consumer group
 
   const pool = new Pool({ connectionString: config.DATABASE_URL, max: 10 });
   await migrate(pool, migrations); // the read model, and processed_events for the inbox (no outbox: nothing to publish)
@@ -28,13 +26,14 @@ async function main(): Promise<void> {
   const registry = schemaRegistryOf(config); // read-only: infra registered the schemas, the service looks up their ids
   const codec = schemaRegistryCodec({ ...registry, schemaIds: await lookupSchemaIds(registry) });
 
-  const consumer = await consumeEvents({ kafka, pool, codec, logger, topics: consumedTopics, topicOwners });
-
   const app = buildHttp({
     logger, pool,
     readiness: { database: () => pool.query("SELECT 1"), kafka: () => kafkaReachable(kafka) },
   });
   await app.listen({ port: config.PORT, host: config.HOST });
+  // Consuming starts once listening: a second copy started on this port by mistake fails at listen
+  // before it could take this instance's place in its consumer group (decision 016).
+  const consumer = await consumeEvents({ kafka, pool, codec, logger, topics: consumedTopics, topicOwners });
 
   onShutdown(logger, [
     () => app.close(), // stop taking requests

@@ -7,7 +7,7 @@
 import { telemetry } from "./telemetry"; // first: with an exporter set, it instruments http and pg as they load
 import path from "node:path";
 import { Pool } from "pg";
-import { createLogger, exitOnStartupError, onShutdown, schemaRegistryOf, startMetrics } from "@shop/observability";
+import { createLogger, exitOnStartupError, kafkaOf, onShutdown, schemaRegistryOf, startMetrics } from "@shop/observability";
 import { lookupSchemaIds, personalFields, topicOwners, topics } from "@shop/contracts";
 import {
   consume, createKeyring, createOutbox, followKeyTopic, kafkaReachable, localKek, messagingMigrations, migrate, migrationsIn,
@@ -23,9 +23,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger("email", config.LOG_LEVEL);
   startMetrics("email");
-  const kafka = {
-    clientId: "email", brokers: config.KAFKA_BROKERS.split(","), credentials: { username: config.KAFKA_USERNAME, password: config.KAFKA_PASSWORD },
-  };
+  const kafka = kafkaOf("email", config); // its own principal; host:port names this instance in its consumer group
 
   const pool = new Pool({ connectionString: config.DATABASE_URL, max: 10 });
   await migrate(pool, [...messagingMigrations, ...migrationsIn(path.join(__dirname, "..", "migrations"), "email")]);
@@ -41,16 +39,17 @@ async function main(): Promise<void> {
   const mailer = createMailer({ url: config.SMTP_URL, from: config.EMAIL_FROM });
   watchUnconfirmed(pool);
 
-  const consumer = await consume({
-    kafka, pool, codec, logger, groupId: "email", topics: consumedTopics, topicOwners, fromBeginning: true,
-    handleBatch: eventHandler({ pool, outbox, mailer, logger, keyring }),
-  });
-
   const app = buildHttp({
     logger, pool, keyring, adminToken: config.EMAIL_ADMIN_TOKEN,
     readiness: { database: () => pool.query("SELECT 1"), kafka: () => kafkaReachable(kafka) },
   });
   await app.listen({ port: config.PORT, host: config.HOST });
+  // Consuming starts once listening: a second copy started on this port by mistake fails at listen
+  // before it could take this instance's place in its consumer group (decision 016).
+  const consumer = await consume({
+    kafka, pool, codec, logger, groupId: "email", topics: consumedTopics, topicOwners, fromBeginning: true,
+    handleBatch: eventHandler({ pool, outbox, mailer, logger, keyring }),
+  });
 
   onShutdown(logger, [
     () => app.close(), // stop taking requests

@@ -5,7 +5,7 @@
 import { telemetry } from "./telemetry"; // first: with an exporter set, it instruments http and pg as they load
 import path from "node:path";
 import { Pool } from "pg";
-import { createLogger, exitOnStartupError, onShutdown, schemaRegistryOf, startMetrics } from "@shop/observability";
+import { createLogger, exitOnStartupError, kafkaOf, onShutdown, schemaRegistryOf, startMetrics } from "@shop/observability";
 import { lookupSchemaIds, topicOwners } from "@shop/contracts";
 import { consume, createOutbox, kafkaReachable, messagingMigrations, migrate, migrationsIn, schemaRegistryCodec, startRelay } from "@shop/messaging";
 import { loadConfig } from "./config";
@@ -18,9 +18,7 @@ async function main(): Promise<void> {
   const logger = createLogger("inventory", config.LOG_LEVEL);
   startMetrics("inventory");
   const catalogue = readCatalog(config.CATALOG_FILE); // a bad file stops the start before anything connects
-  const kafka = {
-    clientId: "inventory", brokers: config.KAFKA_BROKERS.split(","), credentials: { username: config.KAFKA_USERNAME, password: config.KAFKA_PASSWORD },
-  };
+  const kafka = kafkaOf("inventory", config); // its own principal; host:port names this instance in its consumer group
 
   const pool = new Pool({ connectionString: config.DATABASE_URL, max: 10 });
   await migrate(pool, [...messagingMigrations, ...migrationsIn(path.join(__dirname, "..", "migrations"), "inventory")]);
@@ -31,15 +29,16 @@ async function main(): Promise<void> {
   const listed = await seedCatalog(pool, outbox, catalogue);
   if (listed > 0) logger.info({ products: listed, file: config.CATALOG_FILE }, "catalogue seeded and listed");
 
-  const consumer = await consume({
-    kafka, pool, codec, logger, groupId: "inventory", topics: consumedTopics, topicOwners, fromBeginning: true, handleBatch: eventHandler({ outbox, logger }),
-  });
-
   const app = buildHttp({
     logger, pool,
     readiness: { database: () => pool.query("SELECT 1"), kafka: () => kafkaReachable(kafka) },
   });
   await app.listen({ port: config.PORT, host: config.HOST });
+  // Consuming starts once listening: a second copy started on this port by mistake fails at listen
+  // before it could take this instance's place in its consumer group (decision 016).
+  const consumer = await consume({
+    kafka, pool, codec, logger, groupId: "inventory", topics: consumedTopics, topicOwners, fromBeginning: true, handleBatch: eventHandler({ outbox, logger }),
+  });
 
   onShutdown(logger, [
     () => app.close(), // stop taking requests

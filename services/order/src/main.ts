@@ -5,7 +5,7 @@
 import { telemetry } from "./telemetry"; // first: with an exporter set, it instruments http and pg as they load
 import path from "node:path";
 import { Pool } from "pg";
-import { createLogger, exitOnStartupError, onShutdown, schemaRegistryOf, startMetrics } from "@shop/observability";
+import { createLogger, exitOnStartupError, kafkaOf, onShutdown, schemaRegistryOf, startMetrics } from "@shop/observability";
 import { lookupSchemaIds, personalFields, topicOwners } from "@shop/contracts";
 import {
   consume, createOutbox, kafkaReachable, localKek, messagingMigrations, migrate, migrationsIn, personalDataCodec, schemaRegistryCodec, startRelay,
@@ -20,9 +20,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger("order", config.LOG_LEVEL);
   startMetrics("order");
-  const kafka = {
-    clientId: "order", brokers: config.KAFKA_BROKERS.split(","), credentials: { username: config.KAFKA_USERNAME, password: config.KAFKA_PASSWORD },
-  };
+  const kafka = kafkaOf("order", config); // its own principal; host:port names this instance in its consumer group
 
   const pool = new Pool({ connectionString: config.DATABASE_URL, max: 10 });
   await migrate(pool, [...messagingMigrations, ...migrationsIn(path.join(__dirname, "..", "migrations"), "order")]);
@@ -34,9 +32,6 @@ async function main(): Promise<void> {
   const keks = { contact: localKek("contact", config.PERSONAL_DATA_KEK_CONTACT), address: localKek("address", config.PERSONAL_DATA_KEK_ADDRESS) };
   const orders: OrdersDeps = { pool, outbox, keks, sagaTimeoutMs: config.SAGA_TIMEOUT_MS };
 
-  const consumer = await consume({
-    kafka, pool, codec, logger, groupId: "order", topics: consumedTopics, topicOwners, fromBeginning: true, handleBatch: eventHandler({ outbox, logger }),
-  });
   // Load shedding: POST /orders refuses new orders while a new order would wait MAX_SAGA_WAIT_MS
   // for the sagas ahead of it, or MAX_SAGAS_IN_FLIGHT sagas are in flight.
   const shedder = loadShedder(pool, { maxSagaWaitMs: config.MAX_SAGA_WAIT_MS, maxSagasInFlight: config.MAX_SAGAS_IN_FLIGHT });
@@ -60,6 +55,11 @@ async function main(): Promise<void> {
     readiness: { database: () => pool.query("SELECT 1"), kafka: () => kafkaReachable(kafka) },
   });
   await app.listen({ port: config.PORT, host: config.HOST });
+  // Consuming starts once listening: a second copy started on this port by mistake fails at listen
+  // before it could take this instance's place in its consumer group (decision 016).
+  const consumer = await consume({
+    kafka, pool, codec, logger, groupId: "order", topics: consumedTopics, topicOwners, fromBeginning: true, handleBatch: eventHandler({ outbox, logger }),
+  });
 
   onShutdown(logger, [
     () => app.close(), // stop taking requests

@@ -5,7 +5,7 @@
 import { telemetry } from "./telemetry"; // first: with an exporter set, it instruments http and pg as they load
 import path from "node:path";
 import { Pool } from "pg";
-import { createLogger, exitOnStartupError, onShutdown, schemaRegistryOf, startMetrics } from "@shop/observability";
+import { createLogger, exitOnStartupError, kafkaOf, onShutdown, schemaRegistryOf, startMetrics } from "@shop/observability";
 import { lookupSchemaIds, topicOwners } from "@shop/contracts";
 import { consume, createOutbox, kafkaReachable, messagingMigrations, migrate, migrationsIn, schemaRegistryCodec, startRelay } from "@shop/messaging";
 import { loadConfig } from "./config";
@@ -16,9 +16,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger("payment", config.LOG_LEVEL);
   startMetrics("payment");
-  const kafka = {
-    clientId: "payment", brokers: config.KAFKA_BROKERS.split(","), credentials: { username: config.KAFKA_USERNAME, password: config.KAFKA_PASSWORD },
-  };
+  const kafka = kafkaOf("payment", config); // its own principal; host:port names this instance in its consumer group
 
   const pool = new Pool({ connectionString: config.DATABASE_URL, max: 10 });
   await migrate(pool, [...messagingMigrations, ...migrationsIn(path.join(__dirname, "..", "migrations"), "payment")]);
@@ -27,15 +25,16 @@ async function main(): Promise<void> {
   const relay = startRelay({ databaseUrl: config.DATABASE_URL, kafka, logger }); // the leader publishes the outbox
   const outbox = createOutbox({ codec, wakeRelay: () => relay.wake() }); // a commit that adds rows wakes the relay in-process
 
-  const consumer = await consume({
-    kafka, pool, codec, logger, groupId: "payment", topics: consumedTopics, topicOwners, fromBeginning: true, handleBatch: eventHandler({ outbox, logger }),
-  });
-
   const app = buildHttp({
     logger, pool,
     readiness: { database: () => pool.query("SELECT 1"), kafka: () => kafkaReachable(kafka) },
   });
   await app.listen({ port: config.PORT, host: config.HOST });
+  // Consuming starts once listening: a second copy started on this port by mistake fails at listen
+  // before it could take this instance's place in its consumer group (decision 016).
+  const consumer = await consume({
+    kafka, pool, codec, logger, groupId: "payment", topics: consumedTopics, topicOwners, fromBeginning: true, handleBatch: eventHandler({ outbox, logger }),
+  });
 
   onShutdown(logger, [
     () => app.close(), // stop taking requests

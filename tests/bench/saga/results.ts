@@ -60,12 +60,12 @@ export function flatFigures(headline: Headline, phases: PhaseFigures[], idle: Id
   return figures;
 }
 
-/** Writes tests/bench/results/saga-<date>-<commit>.json; returns its path. */
-export function writeResult(run: RunInfo, content: Record<string, unknown>): string {
+/** Writes tests/bench/results/<benchmark>-<date>-<commit>.json; returns its path. */
+export function writeResult(run: RunInfo, content: Record<string, unknown>, benchmark = "saga"): string {
   const stamp = run.date.replace(/:/g, "").replace(/\.\d+Z$/, "Z"); // 2026-12-02T183005Z
-  const file = path.join(resultsDir, `saga-${stamp}-${run.commit.slice(0, 7)}.json`);
+  const file = path.join(resultsDir, `${benchmark}-${stamp}-${run.commit.slice(0, 7)}.json`);
   fs.mkdirSync(resultsDir, { recursive: true });
   // NaN (a figure that could not be measured) is not JSON: it is written as null.
-  fs.writeFileSync(file, `${JSON.stringify({ benchmark: "saga", ...run, ...content }, (_, value) => (Number.isNaN(value) ? null : value), 2)}\n`);
+  fs.writeFileSync(file, `${JSON.stringify({ benchmark, ...run, ...content }, (_, value) => (Number.isNaN(value) ? null : value), 2)}\n`);
   return file;
 }

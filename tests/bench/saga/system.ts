@@ -20,6 +20,8 @@ const repoRoot = path.resolve(__dirname, "..", "..", "..");
  */
 export const skus = Array.from({ length: 100 }, (_, i) => `BENCH-${String(i + 1).padStart(3, "0")}`);
 
+export interface Product { sku: string; name: string; price: number; quantity: number }
+
 export interface ServiceRun { name: string; url: string; pid: number; logFile: string }
 
 export interface System {
@@ -28,21 +30,37 @@ export interface System {
   /** Every process of the system by name: the six services, the JVMs of Kafka and the registry, PostgreSQL's postmaster (its backends are its children), the SMTP sink. */
   processes: Record<string, number>;
   environment: Environment;
+  /** The environment's descriptor (nativeStateOf reads its processes' current pids). */
+  descriptorFile: string;
   /** Mails the SMTP sink has received so far. */
   mails(): number;
   /** Throws if a service or the SMTP sink has exited: a benchmark of a broken system measures nothing. */
   assertRunning(): void;
+  /** SIGTERM to one service (a clean stop); resolves once it has exited. */
+  stopService(name: string): Promise<void>;
+  /** SIGKILL to one service: a crash at whatever point it is; resolves once it has exited. */
+  kill(name: string): Promise<void>;
+  /** Starts a killed or stopped service again, with the same environment, port and log file; resolves at once (not when ready). */
+  restart(name: string): ServiceRun;
   /** Stops everything that has started; keeps the logs if `keepLogs`. Safe to call twice. */
   stop(options?: { keepLogs?: boolean }): Promise<void>;
 }
 
-export async function startSystem(log: (line: string) => void): Promise<System> {
+export interface SystemOptions {
+  /** Variables for every service on top of the defaults (e.g. SAGA_TIMEOUT_MS). */
+  serviceEnv?: Record<string, string>;
+  /** Products besides the benchmark's 100 (e.g. one with little stock, for out-of-stock orders). */
+  extraProducts?: Product[];
+}
+
+export async function startSystem(log: (line: string) => void, { serviceEnv = {}, extraProducts = [] }: SystemOptions = {}): Promise<System> {
   // Native only: CPU per process is read from /proc by pid, and `pnpm start` runs natively too.
   if (process.env.SHOP_TEST_INFRA === "containers") throw new Error("bench:saga needs the native infrastructure (it reads each process's CPU from /proc); unset SHOP_TEST_INFRA.");
   process.env.SHOP_TEST_INFRA = "native";
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), "saga-bench-"));
-  const children: { name: string; child: ChildProcess }[] = [];
+  let children: { name: string; child: ChildProcess }[] = [];
   let environment: Environment | undefined;
+  let descriptorFile = "";
   let stopped: Promise<void> | undefined;
 
   const stop = ({ keepLogs = false } = {}) => (stopped ??= (async () => {
@@ -63,6 +81,7 @@ export async function startSystem(log: (line: string) => void): Promise<System> 
     log("Starting Kafka, the schema registry and PostgreSQL (durable: fsync on)...");
     const started = await startEnvironment((line) => log(`  ${line}`), { durablePostgres: true });
     environment = started.environment;
+    descriptorFile = started.descriptorFile;
     const state = nativeStateOf(started.descriptorFile)!;
 
     const sinkPort = await freePort();
@@ -80,20 +99,21 @@ export async function startSystem(log: (line: string) => void): Promise<System> 
     if (sinkState === "exited") throw new Error(`The SMTP sink exited during start-up:\n${tail(path.join(runDir, "smtp-sink.log"))}`);
 
     const catalogFile = path.join(runDir, "catalog.json");
-    fs.writeFileSync(catalogFile, JSON.stringify(skus.map((sku, i) => ({ sku, name: `Benchmark product ${i + 1}`, price: 1999, quantity: 1_000_000_000 }))));
+    fs.writeFileSync(catalogFile, JSON.stringify([...skus.map((sku, i) => ({ sku, name: `Benchmark product ${i + 1}`, price: 1999, quantity: 1_000_000_000 })), ...extraProducts]));
     log("Starting the six services...");
+    const envOf: Record<string, Record<string, string>> = {};
     const services = await Promise.all(serviceDatabases.map(async (name) => {
       const port = await freePort();
       const logFile = path.join(runDir, `${name}.log`);
-      const child = spawnScript(path.join("services", name, "src", "main.ts"), [], logFile, {
-        env: {
-          PORT: String(port), DATABASE_URL: environment!.databaseUrl(name), KAFKA_BROKERS: environment!.brokers.join(","),
-          SCHEMA_REGISTRY_URL: environment!.schemaRegistryUrl, SMTP_URL: `smtp://127.0.0.1:${sinkPort}`, CATALOG_FILE: catalogFile,
-          SCHEMA_REGISTRY_USERNAME: environment!.schemaRegistry.auth.username, SCHEMA_REGISTRY_PASSWORD: environment!.schemaRegistry.auth.password,
-          ...kafkaEnv(environment!.kafkaCredentials(name)), // its own principal (decision 011)
-          ...environment!.personalDataEnv(name), // the KEKs it may hold (decision 014)
-        },
-      });
+      envOf[name] = {
+        PORT: String(port), DATABASE_URL: environment!.databaseUrl(name), KAFKA_BROKERS: environment!.brokers.join(","),
+        SCHEMA_REGISTRY_URL: environment!.schemaRegistryUrl, SMTP_URL: `smtp://127.0.0.1:${sinkPort}`, CATALOG_FILE: catalogFile,
+        SCHEMA_REGISTRY_USERNAME: environment!.schemaRegistry.auth.username, SCHEMA_REGISTRY_PASSWORD: environment!.schemaRegistry.auth.password,
+        ...kafkaEnv(environment!.kafkaCredentials(name)), // its own principal (decision 011)
+        ...environment!.personalDataEnv(name), // the KEKs it may hold (decision 014)
+        ...serviceEnv,
+      };
+      const child = spawnScript(path.join("services", name, "src", "main.ts"), [], logFile, { env: envOf[name] });
       children.push({ name, child });
       return { name, url: `http://127.0.0.1:${port}`, pid: child.pid!, logFile, child };
     }));
@@ -107,16 +127,18 @@ export async function startSystem(log: (line: string) => void): Promise<System> 
     }));
     const orderUrl = services[0]!.url;
     await waitFor("order to know the catalogue (from the catalog topic)", async () =>
-      ((await (await fetch(`${orderUrl}/catalog`)).json()) as { sku: string }[]).length === skus.length);
+      ((await (await fetch(`${orderUrl}/catalog`)).json()) as { sku: string }[]).length === skus.length + extraProducts.length);
 
+    const runs: ServiceRun[] = services.map(({ name, url, pid, logFile }) => ({ name, url, pid, logFile }));
     return {
-      services: services.map(({ name, url, pid, logFile }) => ({ name, url, pid, logFile })),
+      services: runs,
       orderUrl,
       processes: {
         ...Object.fromEntries(services.map(({ name, pid }) => [name, pid])),
         kafka: state.kafka.pid, registry: state.registry.pid, postgres: state.postgres.pid, "smtp sink": sink.pid!,
       },
       environment: environment!,
+      descriptorFile,
       mails: () => mails,
       assertRunning() {
         if (stopped) throw new Error("stopped");
@@ -124,6 +146,21 @@ export async function startSystem(log: (line: string) => void): Promise<System> 
         if (!gone) return;
         const logFile = path.join(runDir, `${gone.name}.log`);
         throw new Error(`${gone.name} exited (${gone.child.signalCode ?? gone.child.exitCode}) during the benchmark${fs.existsSync(logFile) ? `:\n${tail(logFile)}` : ""}`);
+      },
+      stopService: (name) => stopChild(children.find((entry) => entry.name === name)!.child),
+      async kill(name) {
+        const { child } = children.find((entry) => entry.name === name)!;
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        const exited = new Promise((resolve) => child.once("exit", resolve));
+        child.kill("SIGKILL");
+        await exited;
+      },
+      restart(name) {
+        const child = spawnScript(path.join("services", name, "src", "main.ts"), [], path.join(runDir, `${name}.log`), { env: envOf[name]! });
+        children = [...children.filter((entry) => entry.name !== name), { name, child }];
+        const run = runs.find((entry) => entry.name === name)!;
+        run.pid = child.pid!;
+        return run;
       },
       stop,
     };
