@@ -28,6 +28,9 @@ async function main(): Promise<void> {
   const outbox = createOutbox({ codec, wakeRelay: () => relay.wake() }); // a commit that adds rows wakes the relay in-process
   const orders: OrdersDeps = { pool, outbox, sagaTimeoutMs: config.SAGA_TIMEOUT_MS };
 
+  const consumer = await consume({
+    kafka, pool, codec, logger, groupId: "order", topics: consumedTopics, topicOwners, fromBeginning: true, handleBatch: eventHandler({ outbox, logger }),
+  });
   // Load shedding: POST /orders refuses new orders while a new order would wait MAX_SAGA_WAIT_MS
   // for the sagas ahead of it, or MAX_SAGAS_IN_FLIGHT sagas are in flight.
   const shedder = loadShedder(pool, { maxSagaWaitMs: config.MAX_SAGA_WAIT_MS, maxSagasInFlight: config.MAX_SAGAS_IN_FLIGHT });
@@ -51,11 +54,6 @@ async function main(): Promise<void> {
     readiness: { database: () => pool.query("SELECT 1"), kafka: () => kafkaReachable(kafka) },
   });
   await app.listen({ port: config.PORT, host: config.HOST });
-  // Consuming starts once listening: a second copy started on this port by mistake fails at listen
-  // before it could take this instance's place in its consumer group (decision 014).
-  const consumer = await consume({
-    kafka, pool, codec, logger, groupId: "order", topics: consumedTopics, topicOwners, fromBeginning: true, handleBatch: eventHandler({ outbox, logger }),
-  });
 
   onShutdown(logger, [
     () => app.close(), // stop taking requests
