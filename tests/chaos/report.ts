@@ -32,7 +32,7 @@ export function formatReport(result: CampaignResult): string[] {
   row("saga p99 during faults", `${percentile(durations(true), 99).toFixed(0)} ms (${durations(true).length} orders)`);
   row("saga p99 otherwise", `${percentile(durations(false), 99).toFixed(0)} ms`);
   row("requests refused (429/503)", load.refused);
-  row("requests unanswered (service down)", Object.entries(load.unavailable).map(([why, n]) => `${n} ${why}`).join(", ") || 0);
+  row("requests failed (no answer, or another status)", Object.entries(load.unavailable).map(([why, n]) => `${why}: ${n}`).join(", ") || 0);
   for (const [cause, count] of Object.entries(verdict.atMostOnce)) row(`mails at most once: ${cause}`, count);
   row("dead letters repeated after a re-delivery", verdict.repeatedDeadLetters);
   row("violations", verdict.violations.length);

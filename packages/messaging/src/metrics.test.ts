@@ -42,6 +42,8 @@ test("when 20 events go through outbox, relay and inbox, then the metrics count 
   });
 
   await waitFor("20 handled events", () => handled === 20);
+  // The handler ran; the counters move once its transaction has committed.
+  await waitFor("20 events counted", async () => (await value("consumer_events_total", { outcome: "handled" })) === 20);
   expect(await value("relay_published_messages_total")).toBe(20);
   expect(await value("relay_publish_seconds", { le: "+Inf" })).toBeGreaterThanOrEqual(1);
   expect(await value("consumer_events_total", { outcome: "handled" })).toBe(20);

@@ -26,14 +26,13 @@ async function main(): Promise<void> {
   const registry = schemaRegistryOf(config); // read-only: infra registered the schemas, the service looks up their ids
   const codec = schemaRegistryCodec({ ...registry, schemaIds: await lookupSchemaIds(registry) });
 
+  const consumer = await consumeEvents({ kafka, pool, codec, logger, topics: consumedTopics, topicOwners });
+
   const app = buildHttp({
     logger, pool,
     readiness: { database: () => pool.query("SELECT 1"), kafka: () => kafkaReachable(kafka) },
   });
   await app.listen({ port: config.PORT, host: config.HOST });
-  // Consuming starts once listening: a second copy started on this port by mistake fails at listen
-  // before it could take this instance's place in its consumer group (decision 016).
-  const consumer = await consumeEvents({ kafka, pool, codec, logger, topics: consumedTopics, topicOwners });
 
   onShutdown(logger, [
     () => app.close(), // stop taking requests

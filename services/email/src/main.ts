@@ -39,17 +39,16 @@ async function main(): Promise<void> {
   const mailer = createMailer({ url: config.SMTP_URL, from: config.EMAIL_FROM });
   watchUnconfirmed(pool);
 
+  const consumer = await consume({
+    kafka, pool, codec, logger, groupId: "email", topics: consumedTopics, topicOwners, fromBeginning: true,
+    handleBatch: eventHandler({ pool, outbox, mailer, logger, keyring }),
+  });
+
   const app = buildHttp({
     logger, pool, keyring, adminToken: config.EMAIL_ADMIN_TOKEN,
     readiness: { database: () => pool.query("SELECT 1"), kafka: () => kafkaReachable(kafka) },
   });
   await app.listen({ port: config.PORT, host: config.HOST });
-  // Consuming starts once listening: a second copy started on this port by mistake fails at listen
-  // before it could take this instance's place in its consumer group (decision 016).
-  const consumer = await consume({
-    kafka, pool, codec, logger, groupId: "email", topics: consumedTopics, topicOwners, fromBeginning: true,
-    handleBatch: eventHandler({ pool, outbox, mailer, logger, keyring }),
-  });
 
   onShutdown(logger, [
     () => app.close(), // stop taking requests

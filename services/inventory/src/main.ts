@@ -29,16 +29,15 @@ async function main(): Promise<void> {
   const listed = await seedCatalog(pool, outbox, catalogue);
   if (listed > 0) logger.info({ products: listed, file: config.CATALOG_FILE }, "catalogue seeded and listed");
 
+  const consumer = await consume({
+    kafka, pool, codec, logger, groupId: "inventory", topics: consumedTopics, topicOwners, fromBeginning: true, handleBatch: eventHandler({ outbox, logger }),
+  });
+
   const app = buildHttp({
     logger, pool,
     readiness: { database: () => pool.query("SELECT 1"), kafka: () => kafkaReachable(kafka) },
   });
   await app.listen({ port: config.PORT, host: config.HOST });
-  // Consuming starts once listening: a second copy started on this port by mistake fails at listen
-  // before it could take this instance's place in its consumer group (decision 016).
-  const consumer = await consume({
-    kafka, pool, codec, logger, groupId: "inventory", topics: consumedTopics, topicOwners, fromBeginning: true, handleBatch: eventHandler({ outbox, logger }),
-  });
 
   onShutdown(logger, [
     () => app.close(), // stop taking requests

@@ -32,6 +32,9 @@ async function main(): Promise<void> {
   const keks = { contact: localKek("contact", config.PERSONAL_DATA_KEK_CONTACT), address: localKek("address", config.PERSONAL_DATA_KEK_ADDRESS) };
   const orders: OrdersDeps = { pool, outbox, keks, sagaTimeoutMs: config.SAGA_TIMEOUT_MS };
 
+  const consumer = await consume({
+    kafka, pool, codec, logger, groupId: "order", topics: consumedTopics, topicOwners, fromBeginning: true, handleBatch: eventHandler({ outbox, logger }),
+  });
   // Load shedding: POST /orders refuses new orders while a new order would wait MAX_SAGA_WAIT_MS
   // for the sagas ahead of it, or MAX_SAGAS_IN_FLIGHT sagas are in flight.
   const shedder = loadShedder(pool, { maxSagaWaitMs: config.MAX_SAGA_WAIT_MS, maxSagasInFlight: config.MAX_SAGAS_IN_FLIGHT });
@@ -55,11 +58,6 @@ async function main(): Promise<void> {
     readiness: { database: () => pool.query("SELECT 1"), kafka: () => kafkaReachable(kafka) },
   });
   await app.listen({ port: config.PORT, host: config.HOST });
-  // Consuming starts once listening: a second copy started on this port by mistake fails at listen
-  // before it could take this instance's place in its consumer group (decision 016).
-  const consumer = await consume({
-    kafka, pool, codec, logger, groupId: "order", topics: consumedTopics, topicOwners, fromBeginning: true, handleBatch: eventHandler({ outbox, logger }),
-  });
 
   onShutdown(logger, [
     () => app.close(), // stop taking requests

@@ -25,16 +25,15 @@ async function main(): Promise<void> {
   const relay = startRelay({ databaseUrl: config.DATABASE_URL, kafka, logger }); // the leader publishes the outbox
   const outbox = createOutbox({ codec, wakeRelay: () => relay.wake() }); // a commit that adds rows wakes the relay in-process
 
+  const consumer = await consume({
+    kafka, pool, codec, logger, groupId: "payment", topics: consumedTopics, topicOwners, fromBeginning: true, handleBatch: eventHandler({ outbox, logger }),
+  });
+
   const app = buildHttp({
     logger, pool,
     readiness: { database: () => pool.query("SELECT 1"), kafka: () => kafkaReachable(kafka) },
   });
   await app.listen({ port: config.PORT, host: config.HOST });
-  // Consuming starts once listening: a second copy started on this port by mistake fails at listen
-  // before it could take this instance's place in its consumer group (decision 016).
-  const consumer = await consume({
-    kafka, pool, codec, logger, groupId: "payment", topics: consumedTopics, topicOwners, fromBeginning: true, handleBatch: eventHandler({ outbox, logger }),
-  });
 
   onShutdown(logger, [
     () => app.close(), // stop taking requests
