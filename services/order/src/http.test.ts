@@ -168,10 +168,12 @@ describe("DELETE /customers/:customerId/personal-data", () => {
     expect((await app.inject({ method: "GET", url: `/orders/${orderId}` })).json()).toMatchObject({ orderId, status: "PENDING", total: expect.any(Number) });
   });
 
-  test("when the customerId is longer than a customerId can be, then it answers 400 naming it", async () => {
-    const response = await app.inject({ method: "DELETE", url: `/customers/${"x".repeat(101)}/personal-data` });
+  test("when the customerId holds a character no customerId can (NUL), then it answers 400 naming it; past 100 characters, 414", async () => {
+    const response = await app.inject({ method: "DELETE", url: "/customers/a%00b/personal-data" });
+    const tooLong = await app.inject({ method: "DELETE", url: `/customers/${"x".repeat(101)}/personal-data` });
 
     expect(response.statusCode).toBe(400);
     expect(response.json().message).toMatch(/customerId/);
+    expect(tooLong.statusCode).toBe(414); // Fastify's maxParamLength, 100: the longest customerId POST /orders takes
   });
 });
