@@ -12,3 +12,4 @@ export { registerContractSchemas } from "./register-schemas";
 export { kafkaCredentialsOf, kafkaEnv, kafkaPrincipals, newKafkaCredentials, saslOf, type KafkaCredentials, type KafkaPrincipal } from "./kafka-credentials";
 export { presentAcls, setUpKafka } from "./kafka-setup";
 export { aclsFor, describeAcl, type AclBinding } from "./kafka-acls";
+export { startSmtpSink, type ReceivedMail } from "./smtp-sink";

@@ -1,10 +1,15 @@
 /**
  * An SMTP server that accepts every mail and reports it in one line: where the email service's
- * mails go under `pnpm start` (docker compose uses Mailpit, which has a web UI).
+ * mails go under `pnpm start` (docker compose uses Mailpit, which has a web UI). `received`, when
+ * given, gets each mail too: `pnpm start` hands them to the saga explorer's Mails panel.
  */
 import { SMTPServer } from "smtp-server";
 
-export async function startSmtpSink(port: number, report: (line: string) => void): Promise<{ url: string; close(): Promise<void> }> {
+export interface ReceivedMail { to: string; subject: string; orderId?: string }
+
+export async function startSmtpSink(
+  port: number, report: (line: string) => void, received?: (mail: ReceivedMail) => void,
+): Promise<{ url: string; close(): Promise<void> }> {
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ["STARTTLS"],
@@ -15,6 +20,9 @@ export async function startSmtpSink(port: number, report: (line: string) => void
         const subject = /^Subject: (.*)$/im.exec(raw)?.[1] ?? "(no subject)";
         const to = session.envelope.rcptTo.map((rcpt) => rcpt.address).join(", ");
         report(`mail to ${to}: ${subject}`);
+        // The email service names the order in each mail; the first UUID in it is the orderId.
+        const orderId = /[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}/i.exec(raw)?.[0];
+        received?.({ to, subject, ...(orderId ? { orderId } : {}) });
         callback();
       });
     },

@@ -1,0 +1,92 @@
+/**
+ * The whole system as `pnpm start` runs it, for the explorer's browser test: the six services
+ * (fresh databases, the default catalogue) sending their spans to the explorer, an SMTP sink that
+ * hands its mails to the explorer, the control API over these processes (control-api.ts), and the
+ * explorer itself as its own process.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { freePort, startSmtpSink, waitFor } from "@shop/infra";
+import { freshDatabase, kafkaEnv, startService, useEnvironment, type FreshDatabase, type ServiceProcess } from "@shop/testkit";
+import { serveControlApi } from "./control-api";
+
+export const allServices = ["order", "inventory", "payment", "warehouse", "email", "analytics"] as const;
+
+export interface ExplorerSystem {
+  explorerUrl: string;
+  services: Record<string, ServiceProcess>;
+  explorerOutput(): string;
+  stop(): Promise<void>;
+}
+
+const repoRoot = path.resolve(__dirname, "..", "..");
+
+export async function startExplorerSystem({ sagaTimeoutMs, killBackoffMs }: { sagaTimeoutMs: number; killBackoffMs: number }): Promise<ExplorerSystem> {
+  const env = useEnvironment();
+  const explorerPort = await freePort();
+  const explorerUrl = `http://127.0.0.1:${explorerPort}`;
+  const smtp = await startSmtpSink(await freePort(), () => {}, (mail) => void fetch(`${explorerUrl}/api/mails`, {
+    method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(mail),
+  }).catch(() => undefined));
+  const registry = env.schemaRegistry;
+  const common = {
+    KAFKA_BROKERS: env.brokers.join(","), SCHEMA_REGISTRY_URL: registry.url,
+    SCHEMA_REGISTRY_USERNAME: registry.auth.username, SCHEMA_REGISTRY_PASSWORD: registry.auth.password, LOG_LEVEL: "warn",
+  };
+  const ports = Object.fromEntries(await Promise.all(allServices.map(async (name) => [name, await freePort()] as const)));
+
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "explorer-e2e-"));
+  const supervisorFile = path.join(dir, "supervisor.json");
+  let output = "";
+  let explorer: ChildProcess | undefined;
+  const databases: FreshDatabase[] = [];
+  const services: Record<string, ServiceProcess> = {};
+  let control: Awaited<ReturnType<typeof serveControlApi>> | undefined;
+  const stop = async () => {
+    if (explorer && explorer.exitCode === null) {
+      const exited = new Promise((resolve) => explorer!.once("exit", resolve));
+      explorer.kill("SIGTERM");
+      await exited;
+    }
+    await control?.close();
+    await Promise.all(Object.values(services).map((service) => service.stop()));
+    await Promise.all(databases.map((database) => database.drop()));
+    await smtp.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+
+  try {
+    explorer = spawn(process.execPath, ["--import", "tsx", path.join("packages", "explorer", "src", "main.ts")], {
+      cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"],
+      env: {
+        ...process.env, ...common, ...kafkaEnv(env.kafkaCredentials("admin")), EXPLORER_PORT: String(explorerPort), LOG_LEVEL: "info",
+        ...Object.fromEntries(allServices.map((name) => [`${name.toUpperCase()}_URL`, `http://127.0.0.1:${ports[name]}`])),
+        SUPERVISOR_FILE: supervisorFile, // as pnpm start's supervisor, the control API writes its address there once it listens
+      },
+    });
+    explorer.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    explorer.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    await waitFor("the explorer to be ready", async () => {
+      if (explorer!.exitCode !== null) throw new Error(`the explorer exited:\n${output}`);
+      return (await fetch(`${explorerUrl}/health/ready`).catch(() => undefined))?.ok;
+    }, { timeoutMs: 60_000, intervalMs: 200 });
+
+    await Promise.all(allServices.map(async (name) => {
+      const database = await freshDatabase(`explorer_${name}`, undefined, { owner: name });
+      databases.push(database);
+      services[name] = await startService(name, ports[name]!, {
+        ...common, DATABASE_URL: database.url, SMTP_URL: smtp.url,
+        OTEL_EXPORTER_OTLP_ENDPOINT: explorerUrl, OTEL_BSP_SCHEDULE_DELAY: "200",
+        SAGA_TIMEOUT_MS: String(sagaTimeoutMs), DEADLINE_CHECK_MS: "200", MAX_SAGA_WAIT_MS: "0",
+      });
+    }));
+    control = await serveControlApi(services, env, { killBackoffMs });
+    fs.writeFileSync(supervisorFile, JSON.stringify({ url: control.url, pid: process.pid }));
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { explorerUrl, services, explorerOutput: () => output, stop };
+}
