@@ -54,6 +54,18 @@ describeWithBrowser("the saga explorer, in a browser", () => {
     await page.locator("#live-state", { hasText: "live" }).waitFor();
   }, 240_000);
 
+  /** A test whose failure also saves what the page showed and prints the explorer's log: a timeout alone says little. */
+  const pageTest = (name: string, body: () => Promise<void>, timeoutMs: number) => test(name, async () => {
+    try {
+      await body();
+    } catch (error) {
+      const file = path.join(os.tmpdir(), `explorer-failure-${Date.now()}.png`);
+      await page.screenshot({ path: file, fullPage: true }).catch(() => undefined);
+      console.log(`the page when it failed: ${file}\nthe explorer's log, last lines:\n${system.explorerOutput().slice(-3000)}`);
+      throw error;
+    }
+  }, timeoutMs);
+
   afterAll(async () => {
     await browser?.close();
     await system?.stop();
@@ -65,7 +77,7 @@ describeWithBrowser("the saga explorer, in a browser", () => {
   const openTab = (name: string) => page.locator(`nav [data-tab=${name}]`).click();
   const shot = (name: string) => page.screenshot({ path: path.join(shots, `${name}.png`) });
 
-  test("when a happy order is placed from the page, then its saga ends CONFIRMED with every hop in its lane", async () => {
+  pageTest("when a happy order is placed from the page, then its saga ends CONFIRMED with every hop in its lane", async () => {
     await page.locator("#drive [data-path=happy]").click();
     await detail().locator("[data-testid=state]", { hasText: "CONFIRMED" }).waitFor({ timeout: 60_000 });
     for (const [service, eventType] of [["order", "OrderPlaced"], ["inventory", "StockReserved"], ["payment", "PaymentCaptured"],
@@ -74,9 +86,14 @@ describeWithBrowser("the saga explorer, in a browser", () => {
     }
     expect(await detail().locator("td.kind-failure, td.kind-compensation").count()).toBe(0);
     await shot("explorer-happy");
+    const orderId = (await detail().locator("[data-testid=order-id]").textContent())!;
+
+    await openTab("mails"); // the receipt, as the SMTP sink received it
+    await page.locator("#mails tbody tr", { hasText: orderId.slice(0, 8) }).waitFor({ timeout: 30_000 });
+    await openTab("sagas");
   }, 120_000);
 
-  test("when the happy order's trace arrives, then the waterfall shows spans from at least four services", async () => {
+  pageTest("when the happy order's trace arrives, then the waterfall shows spans from at least four services", async () => {
     // Browser code as a string: this project's TypeScript has no DOM types.
     await page.waitForFunction("new Set([...document.querySelectorAll('#waterfall .span-row')].map((row) => row.dataset.service)).size >= 4",
       undefined, { timeout: 60_000 });
@@ -84,7 +101,7 @@ describeWithBrowser("the saga explorer, in a browser", () => {
     await shot("explorer-trace");
   }, 90_000);
 
-  test("when a declined card is placed, then the saga shows the failure and inventory's compensation", async () => {
+  pageTest("when a declined card is placed, then the saga shows the failure and inventory's compensation", async () => {
     await page.locator("#drive [data-path=declined]").click();
     await detail().locator("[data-testid=state]", { hasText: "CANCELLED · payment_declined" }).waitFor({ timeout: 60_000 });
     await detail().locator("tr[data-lane=payment] td.kind-failure[data-event=PaymentFailed]").waitFor();
@@ -92,7 +109,7 @@ describeWithBrowser("the saga explorer, in a browser", () => {
     await shot("explorer-declined");
   }, 90_000);
 
-  test("when payment is killed from the page, then it shows down, the next order is cancelled on its deadline and its stock released", async () => {
+  pageTest("when payment is killed from the page, then it shows down, the next order is cancelled on its deadline and its stock released", async () => {
     await openTab("break");
     const payment = page.locator("#services tr[data-service=payment]");
     await payment.locator("td[data-testid=ready]", { hasText: "ready" }).waitFor({ timeout: 30_000 });
@@ -108,10 +125,10 @@ describeWithBrowser("the saga explorer, in a browser", () => {
     await shot("explorer-timeout");
 
     await openTab("break"); // and the supervisor brings it back
-    await payment.locator("td[data-testid=ready]", { hasText: "ready" }).waitFor({ timeout: 60_000 });
-  }, 150_000);
+    await payment.locator("td[data-testid=ready]", { hasText: "ready" }).waitFor({ timeout: 120_000 });
+  }, 240_000);
 
-  test("when a poison message is sent, then it waits in the DLQ view, and re-drive empties it", async () => {
+  pageTest("when a poison message is sent, then it waits in the DLQ view, and re-drive empties it", async () => {
     await openTab("break");
     const dlq = page.locator("#dlq tr[data-dlq=notifications]");
     const waiting = dlq.locator("[data-testid=waiting]");
@@ -133,6 +150,6 @@ describeWithBrowser("the saga explorer, in a browser", () => {
     await page.locator("#supervisor-note", { hasText: "re-drove" }).waitFor({ timeout: 60_000 });
     await waiting.filter({ hasText: /^0$/ }).waitFor({ timeout: 30_000 });
     await analytics.locator("button[data-action=start]").click();
-    await analytics.locator("td[data-testid=ready]", { hasText: "ready" }).waitFor({ timeout: 60_000 });
-  }, 240_000);
+    await analytics.locator("td[data-testid=ready]", { hasText: "ready" }).waitFor({ timeout: 120_000 });
+  }, 400_000);
 });

@@ -73,15 +73,28 @@ export async function startExplorerSystem({ sagaTimeoutMs, killBackoffMs }: { sa
       return (await fetch(`${explorerUrl}/health/ready`).catch(() => undefined))?.ok;
     }, { timeoutMs: 60_000, intervalMs: 200 });
 
-    await Promise.all(allServices.map(async (name) => {
-      const database = await freshDatabase(`explorer_${name}`, undefined, { owner: name });
-      databases.push(database);
-      services[name] = await startService(name, ports[name]!, {
-        ...common, DATABASE_URL: database.url, SMTP_URL: smtp.url,
-        OTEL_EXPORTER_OTLP_ENDPOINT: explorerUrl, OTEL_BSP_SCHEDULE_DELAY: "200",
-        SAGA_TIMEOUT_MS: String(sagaTimeoutMs), DEADLINE_CHECK_MS: "200", MAX_SAGA_WAIT_MS: "0",
-      });
-    }));
+    // Three at a time: six processes compiling TypeScript at once on a busy two-core machine can
+    // miss testkit's minute to get ready. Settled, not raced: none is left running on a failure.
+    for (const wave of [allServices.slice(0, 3), allServices.slice(3)]) {
+      const started = await Promise.allSettled(wave.map(async (name) => {
+        const database = await freshDatabase(`explorer_${name}`, undefined, { owner: name });
+        databases.push(database);
+        services[name] = await startService(name, ports[name]!, {
+          ...common, DATABASE_URL: database.url, SMTP_URL: smtp.url,
+          OTEL_EXPORTER_OTLP_ENDPOINT: explorerUrl, OTEL_BSP_SCHEDULE_DELAY: "200",
+          SAGA_TIMEOUT_MS: String(sagaTimeoutMs), DEADLINE_CHECK_MS: "200", MAX_SAGA_WAIT_MS: "0",
+        });
+      }));
+      const failed = started.find((result) => result.status === "rejected");
+      if (failed) throw failed.reason;
+    }
+    // Order prices from its own copy of the catalogue, built from the catalog topic that inventory
+    // fills on its first start: until then the page's orders would be 400s (unknown SKU).
+    const skus = (JSON.parse(fs.readFileSync(path.join(repoRoot, "services", "inventory", "catalog.json"), "utf8")) as { sku: string }[]).map((p) => p.sku);
+    await waitFor("order to know the catalogue", async () => {
+      const known = (await (await fetch(`${services.order!.url}/catalog`)).json()) as { sku: string }[];
+      return skus.every((sku) => known.some((entry) => entry.sku === sku));
+    }, { timeoutMs: 60_000, intervalMs: 200 });
     control = await serveControlApi(services, env, { killBackoffMs });
     fs.writeFileSync(supervisorFile, JSON.stringify({ url: control.url, pid: process.pid }));
   } catch (error) {

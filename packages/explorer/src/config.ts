@@ -1,5 +1,5 @@
 import { Type, type Static } from "@sinclair/typebox";
-import { readConfig } from "@shop/observability";
+import { commonConfig, infrastructureConfig, readConfig } from "@shop/observability";
 
 const url = (service: string, port: number) =>
   Type.String({ pattern: "^https?://", default: `http://127.0.0.1:${port}`, description: `the ${service} service's HTTP API` });
@@ -9,16 +9,15 @@ const url = (service: string, port: number) =>
  * every topic and group, like `pnpm peek` and the dlq command), the registry as its read-only
  * user, and the services' HTTP APIs. `pnpm start` passes all of it; .env.example lists it.
  */
+const { PORT: _servicePort, ...common } = commonConfig(3000); // HOST, LOG_LEVEL; the port is EXPLORER_PORT
+const { DATABASE_URL: _noDatabase, ...infrastructure } = infrastructureConfig(); // Kafka and the registry, as services read them
+
 const configSchema = Type.Object({
   EXPLORER_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000, description: "the page's port; 0 picks a free one" }),
-  HOST: Type.String({ default: "127.0.0.1", description: "HTTP interface; 0.0.0.0 in containers" }),
-  LOG_LEVEL: Type.Union(["fatal", "error", "warn", "info", "debug", "trace", "silent"].map((level) => Type.Literal(level)), { default: "info" }),
-  KAFKA_BROKERS: Type.String({ pattern: "^[^,\\s]+:\\d+(,[^,\\s]+:\\d+)*$", description: "comma-separated host:port list" }),
+  ...common,
+  ...infrastructure,
   KAFKA_USERNAME: Type.String({ minLength: 1, description: "the admin principal (it reads every topic and group, and writes the poison message)" }),
-  KAFKA_PASSWORD: Type.String({ minLength: 1, description: "the admin principal's password (pnpm start: KAFKA_ADMIN_PASSWORD in infra.env)" }),
-  SCHEMA_REGISTRY_URL: Type.String({ pattern: "^https?://", description: "Confluent-compatible API root" }),
-  SCHEMA_REGISTRY_USERNAME: Type.String({ minLength: 1, description: "the registry's read-only user: the explorer only decodes" }),
-  SCHEMA_REGISTRY_PASSWORD: Type.String({ minLength: 1, description: "its password" }),
+  KAFKA_PASSWORD: Type.String({ minLength: 1, description: "the admin principal's password (pnpm start: KAFKA_PASSWORD in infra.env)" }),
   ORDER_URL: url("order", 3001), INVENTORY_URL: url("inventory", 3002), PAYMENT_URL: url("payment", 3003),
   EMAIL_URL: url("email", 3004), WAREHOUSE_URL: url("warehouse", 3005), ANALYTICS_URL: url("analytics", 3006),
   SUPERVISOR_URL: Type.Optional(Type.String({ pattern: "^https?://", description: "pnpm start's control API; unset: read from SUPERVISOR_FILE" })),

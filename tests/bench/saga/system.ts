@@ -4,6 +4,8 @@
  * six services as processes on their defaults (SAGA_TIMEOUT_MS 30 s, LOG_LEVEL info), except a
  * catalogue with a huge stock so that every order can be confirmed. Each service's log goes to a
  * file (kept when the benchmark fails). Ctrl-C at any point stops whatever has started.
+ * With `explorer`, the saga explorer runs too, attached as `pnpm start` attaches it (the services
+ * export their spans to it) and watched by one page (saga/explorer-watcher.ts).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
@@ -28,6 +30,8 @@ export interface System {
   /** Every process of the system by name: the six services, the JVMs of Kafka and the registry, PostgreSQL's postmaster (its backends are its children), the SMTP sink. */
   processes: Record<string, number>;
   environment: Environment;
+  /** The saga explorer's address, when it runs (BENCH_EXPLORER=1). */
+  explorerUrl?: string;
   /** Mails the SMTP sink has received so far. */
   mails(): number;
   /** Throws if a service or the SMTP sink has exited: a benchmark of a broken system measures nothing. */
@@ -36,7 +40,7 @@ export interface System {
   stop(options?: { keepLogs?: boolean }): Promise<void>;
 }
 
-export async function startSystem(log: (line: string) => void): Promise<System> {
+export async function startSystem(log: (line: string) => void, { explorer = false } = {}): Promise<System> {
   // Native only: CPU per process is read from /proc by pid, and `pnpm start` runs natively too.
   if (process.env.SHOP_TEST_INFRA === "containers") throw new Error("bench:saga needs the native infrastructure (it reads each process's CPU from /proc); unset SHOP_TEST_INFRA.");
   process.env.SHOP_TEST_INFRA = "native";
@@ -79,11 +83,29 @@ export async function startSystem(log: (line: string) => void): Promise<System> 
     const sinkState = await waitFor("the SMTP sink to listen", () => (sink.exitCode !== null ? "exited" : sinkReady && "ready"), { timeoutMs: 30_000, intervalMs: 100 });
     if (sinkState === "exited") throw new Error(`The SMTP sink exited during start-up:\n${tail(path.join(runDir, "smtp-sink.log"))}`);
 
+    const explorerPort = await freePort();
+    const explorerUrl = `http://127.0.0.1:${explorerPort}`;
+    const servicePorts = Object.fromEntries(await Promise.all(serviceDatabases.map(async (name) => [name, await freePort()] as const)));
+    let explorerChild: ChildProcess | undefined;
+    if (explorer) {
+      log("Starting the saga explorer...");
+      explorerChild = spawnScript(path.join("packages", "explorer", "src", "main.ts"), [], path.join(runDir, "explorer.log"), {
+        env: {
+          EXPLORER_PORT: String(explorerPort), KAFKA_BROKERS: environment.brokers.join(","), ...kafkaEnv(environment.kafkaCredentials("admin")),
+          SCHEMA_REGISTRY_URL: environment.schemaRegistryUrl, SCHEMA_REGISTRY_USERNAME: environment.schemaRegistry.auth.username,
+          SCHEMA_REGISTRY_PASSWORD: environment.schemaRegistry.auth.password,
+          ...Object.fromEntries(serviceDatabases.map((name) => [`${name.toUpperCase()}_URL`, `http://127.0.0.1:${servicePorts[name]}`])),
+        },
+      });
+      children.push({ name: "explorer", child: explorerChild });
+      await waitFor("the explorer to be ready", async () => (await fetch(`${explorerUrl}/health/ready`).catch(() => undefined))?.ok, { timeoutMs: 120_000, intervalMs: 250 });
+    }
+
     const catalogFile = path.join(runDir, "catalog.json");
     fs.writeFileSync(catalogFile, JSON.stringify(skus.map((sku, i) => ({ sku, name: `Benchmark product ${i + 1}`, price: 1999, quantity: 1_000_000_000 }))));
     log("Starting the six services...");
     const services = await Promise.all(serviceDatabases.map(async (name) => {
-      const port = await freePort();
+      const port = servicePorts[name]!;
       const logFile = path.join(runDir, `${name}.log`);
       const child = spawnScript(path.join("services", name, "src", "main.ts"), [], logFile, {
         env: {
@@ -91,6 +113,7 @@ export async function startSystem(log: (line: string) => void): Promise<System> 
           SCHEMA_REGISTRY_URL: environment!.schemaRegistryUrl, SMTP_URL: `smtp://127.0.0.1:${sinkPort}`, CATALOG_FILE: catalogFile,
           SCHEMA_REGISTRY_USERNAME: environment!.schemaRegistry.auth.username, SCHEMA_REGISTRY_PASSWORD: environment!.schemaRegistry.auth.password,
           ...kafkaEnv(environment!.kafkaCredentials(name)), // its own principal (decision 011)
+          ...(explorer ? { OTEL_EXPORTER_OTLP_ENDPOINT: explorerUrl, OTEL_BSP_SCHEDULE_DELAY: "1000" } : {}), // as pnpm start: traces to the explorer
         },
       });
       children.push({ name, child });
@@ -114,7 +137,9 @@ export async function startSystem(log: (line: string) => void): Promise<System> 
       processes: {
         ...Object.fromEntries(services.map(({ name, pid }) => [name, pid])),
         kafka: state.kafka.pid, registry: state.registry.pid, postgres: state.postgres.pid, "smtp sink": sink.pid!,
+        ...(explorerChild ? { explorer: explorerChild.pid! } : {}),
       },
+      explorerUrl: explorer ? explorerUrl : undefined,
       environment: environment!,
       mails: () => mails,
       assertRunning() {
