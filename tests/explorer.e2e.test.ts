@@ -36,7 +36,7 @@ if (!executablePath) {
 const describeWithBrowser = executablePath ? describe : describe.skip;
 
 const shots = process.env.EXPLORER_SCREENSHOTS_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), "explorer-shots-"));
-const sagaTimeoutMs = 4000;
+const sagaTimeoutMs = 12_000;
 
 describeWithBrowser("the saga explorer, in a browser", () => {
   let system: ExplorerSystem;
@@ -44,10 +44,10 @@ describeWithBrowser("the saga explorer, in a browser", () => {
   let page: Page;
 
   beforeAll(async () => {
-    // The killed payment comes back 8 s later (the supervisor's backoff, longer here so the page
-    // surely shows it down); it takes no message before its old group member expires (10 s), so
-    // the order placed meanwhile meets its 4 s deadline first.
-    system = await startExplorerSystem({ sagaTimeoutMs, killBackoffMs: 8000 });
+    // The killed payment comes back 30 s later (the supervisor's backoff, longer here so the page
+    // surely shows it down), so the order placed meanwhile meets its 12 s deadline first. A short
+    // deadline, but not so short that a busy machine's happy orders miss it.
+    system = await startExplorerSystem({ sagaTimeoutMs, killBackoffMs: 30_000 });
     browser = await chromium.launch({ executablePath, args: ["--no-sandbox"] });
     page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
     await page.goto(system.explorerUrl);

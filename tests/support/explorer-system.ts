@@ -95,6 +95,18 @@ export async function startExplorerSystem({ sagaTimeoutMs, killBackoffMs }: { sa
       const known = (await (await fetch(`${services.order!.url}/catalog`)).json()) as { sku: string }[];
       return skus.every((sku) => known.some((entry) => entry.sku === sku));
     }, { timeoutMs: 60_000, intervalMs: 200 });
+    // One order through, unwatched: every consumer has joined its group and fetched once, so the
+    // test's first order does not wait for that (which, on a busy machine, took seconds).
+    const warmUp = await fetch(`${services.order!.url}/orders`, {
+      method: "POST", headers: { "content-type": "application/json" },
+      body: JSON.stringify({ customerId: "warm-up", items: [{ sku: "STICKERS-10", quantity: 1 }], paymentMethod: "tok_visa", email: "warm@example.com",
+        shippingAddress: { name: "Warm Up", line1: "1 Main St", city: "London", postalCode: "N1 9GU", country: "GB" } }),
+    });
+    const { orderId } = (await warmUp.json()) as { orderId: string };
+    await waitFor("the warm-up order to be final", async () => {
+      const order = (await (await fetch(`${services.order!.url}/orders/${orderId}`)).json()) as { status: string };
+      return order.status === "CONFIRMED" || order.status === "CANCELLED";
+    }, { timeoutMs: 120_000, intervalMs: 200 });
     control = await serveControlApi(services, env, { killBackoffMs });
     fs.writeFileSync(supervisorFile, JSON.stringify({ url: control.url, pid: process.pid }));
   } catch (error) {

@@ -23,7 +23,7 @@ function buttons(actions, path, what) {
 export function renderBreakIt(status) {
   const supervised = status.supervisor.services;
   if (status.supervisor.error) note(`No supervisor: ${status.supervisor.error}. The buttons need pnpm start.`);
-  const lagOf = (group) => status.lag.filter((row) => row.group === group).reduce((sum, row) => sum + row.lag, 0);
+  const lagOf = (name) => status.lag.filter((row) => row.group === name || row.group.startsWith(`${name}.`)).reduce((sum, row) => sum + row.lag, 0);
   document.querySelector("#services tbody").replaceChildren(...services.map((name) => {
     const health = status.services.find((s) => s.name === name);
     const states = supervised.filter((s) => s.name === name).map((s) => `${s.state}${s.restarts ? ` (${s.restarts} restarts)` : ""}`);

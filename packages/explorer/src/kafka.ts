@@ -26,7 +26,10 @@ export interface RawMessage {
 export interface PartitionLag { group: string; topic: string; partition: number; committed: number; end: number; lag: number }
 
 export interface KafkaReader {
-  /** Lag per group and partition for the groups named, on the topics each reads. */
+  /**
+   * Lag per group and partition for the groups named, on the topics each reads. A service's name
+   * also covers its groups `<name>.<suffix>` (analytics names its group after its read model's build).
+   */
   lag(groups: Record<string, readonly string[]>): Promise<PartitionLag[]>;
   /** Messages in each topic now (end - start, all partitions); 0 for a topic that does not exist yet. */
   sizes(topics: readonly string[]): Promise<Record<string, number>>;
@@ -102,8 +105,13 @@ export async function connectReader(access: KafkaAccess): Promise<KafkaReader> {
   return {
     async lag(groups) {
       const present = await existing();
+      const listed = (await admin.listGroups()).groups.map((g) => g.groupId);
       const rows: PartitionLag[] = [];
-      for (const [group, topics] of Object.entries(groups)) {
+      // A re-drive group that never ran still counts (everything waits); a service's group only once it exists.
+      const named = Object.entries(groups).flatMap(([name, topics]) =>
+        (name.endsWith(".redrive") ? [name] : listed.filter((g) => g === name || (g.startsWith(`${name}.`) && !g.endsWith(".redrive"))))
+          .map((group) => [group, topics] as const));
+      for (const [group, topics] of named) {
         const read = topics.filter((topic) => present.has(topic));
         if (read.length === 0) continue;
         const committed = await admin.fetchOffsets({ groupId: group, topics: read });

@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     kafka: { ...access, clientId: "explorer-dlq", logger }, status: status.latest, jaegerUrl: config.JAEGER_URL,
   });
   await app.listen({ port: config.EXPLORER_PORT, host: config.HOST });
-  logger.info({ url: `http://localhost:${config.EXPLORER_PORT}` }, "the saga explorer is open");
+  logger.info({ url: `http://localhost:${(app.server.address() as { port: number }).port}` }, "the saga explorer is open");
 
   onShutdown(logger, [
     async () => {
