@@ -71,11 +71,13 @@ async function main(): Promise<void> {
   const ready = [...services, { name: "explorer", port: explorerPort }];
   const stop = async () => {
     console.log("\nStopping the services...");
-    await Promise.all([...children, explorer].map((child) => new Promise((resolve) => {
+    const stopChild = (child: ChildProcess) => new Promise((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) return resolve(undefined);
       child.once("exit", resolve);
       child.kill("SIGTERM");
-    })));
+    });
+    await Promise.all(children.map(stopChild));
+    await stopChild(explorer); // last: the services send it their last spans as they stop
     await smtp.close();
     if (infra.started) {
       console.log("Stopping the infrastructure...");

@@ -42,7 +42,7 @@ export function supervisorClient(fixedUrl: string | undefined, supervisorFile: s
   };
   const call = async (method: "GET" | "POST", path: string): Promise<unknown> => {
     const base = url();
-    if (!base) throw new NoSupervisorError("no supervisor runs (start the system with `pnpm start`)");
+    if (!base) throw new NoSupervisorError("no supervisor runs: Break it needs the control API of `pnpm start`");
     const response = await fetch(`${base}${path}`, { method, signal: AbortSignal.timeout(60_000) })
       .catch((error: Error) => { throw new NoSupervisorError(`the supervisor at ${base} does not answer: ${error.message}`); });
     const body = (await response.json().catch(() => ({}))) as { error?: string };
