@@ -13,7 +13,7 @@ export { kafkaCredentialsOf, kafkaEnv, kafkaPrincipals, newKafkaCredentials, sas
 export { presentAcls, setUpKafka } from "./kafka-setup";
 export { aclsFor, describeAcl, type AclBinding } from "./kafka-acls";
 export { ensurePersonalDataSecrets, kekVariable, newPersonalDataSecrets, personalDataEnv, type PersonalDataSecrets } from "./personal-data-secrets";
-export { startSmtpSink } from "./smtp-sink";
+export { startSmtpSink, type ReceivedMail } from "./smtp-sink";
 export { Supervisor, type InstanceSpec, type InstanceView, type SupervisorEvent } from "./supervisor";
 export { startControlApi, supervisorFileOf } from "./control-api";
 export { infraControl } from "./infra-control";

@@ -50,8 +50,8 @@ test("when docker-compose.yml configures the registry, then it sets the native p
   }
 });
 
-test("when docker-compose.yml hands out credentials, then the services and Kafka UI get the reader, only `schemas` the admin", () => {
-  expect([...compose.matchAll(/^\s+SCHEMA_REGISTRY_USERNAME: (.*)$/gm)].map((match) => match[1])).toEqual(["reader"]); // x-service, for all six
+test("when docker-compose.yml hands out credentials, then the services, the explorer and Kafka UI get the reader, only `schemas` the admin", () => {
+  expect([...compose.matchAll(/^\s+SCHEMA_REGISTRY_USERNAME: (.*)$/gm)].map((match) => match[1])).toEqual(["reader", "reader"]); // x-service, for all six; the explorer
   expect(valueIn(composeBlock("kafka-ui"), "KAFKA_CLUSTERS_0_SCHEMAREGISTRYAUTH_USERNAME")).toBe("reader");
   expect(valueIn(composeBlock("schemas"), "SCHEMA_REGISTRY_ADMIN_USERNAME")).toBe("admin");
   expect([...compose.matchAll(/SCHEMA_REGISTRY_ADMIN_PASSWORD:\?/g)]).toHaveLength(2); // the registry and `schemas`, nobody else

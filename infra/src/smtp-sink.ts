@@ -1,14 +1,19 @@
 /**
  * An SMTP server that accepts every mail and reports it in one line: where the email service's
- * mails go under `pnpm start` (docker compose uses Mailpit, which has a web UI).
+ * mails go under `pnpm start` (docker compose uses Mailpit, which has a web UI). `received`, when
+ * given, gets each mail too: `pnpm start` hands them to the saga explorer's Mails panel.
  */
 import { SMTPServer } from "smtp-server";
 
-export async function startSmtpSink(port: number, report: (line: string) => void): Promise<{ url: string; close(): Promise<void> }> {
+export interface ReceivedMail { to: string; subject: string; orderId?: string }
+
+export async function startSmtpSink(
+  port: number, report: (line: string) => void, received?: (mail: ReceivedMail) => void,
+): Promise<{ url: string; close(): Promise<void> }> {
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ["STARTTLS"],
-    onData(stream, _session, callback) {
+    onData(stream, session, callback) {
       let raw = "";
       stream.on("data", (chunk: Buffer) => (raw += chunk.toString()));
       stream.on("end", () => {
@@ -16,6 +21,10 @@ export async function startSmtpSink(port: number, report: (line: string) => void
         // The Message-ID names the order (<kind.orderId@domain>); the address is personal data and stays out of the log.
         const messageId = /^Message-ID: (.*)$/im.exec(raw)?.[1] ?? "(no Message-ID)";
         report(`mail ${messageId}: ${subject}`);
+        // The email service names the order in each mail; the first UUID in it is the orderId.
+        const orderId = /[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}/i.exec(raw)?.[0];
+        const to = session.envelope.rcptTo.map((rcpt) => rcpt.address).join(", "); // for the explorer's mailbox view, not the log
+        received?.({ to, subject, ...(orderId ? { orderId } : {}) });
         callback();
       });
     },

@@ -3,13 +3,15 @@
  * needed. The composition root: starts the infrastructure (or reuses `pnpm infra up`'s) on the
  * data of the last run, an SMTP sink that prints every mail, and the six services under a
  * supervisor (supervisor.ts) that restarts any that exits; serves the control API
- * (control-api.ts) that `pnpm svc` talks to; prints the services' logs, interleaved and readable.
+ * (control-api.ts) that `pnpm svc` talks to; runs the saga explorer (packages/explorer,
+ * http://localhost:3000: the services send it their traces, the sink its mails), supervised too; prints the services' logs, interleaved and readable.
  * Ctrl-C stops the services, then what this command started; the data stays.
  */
 import path from "node:path";
 import { startControlApi, defaultSupervisorPort, readRunningSupervisor } from "./control-api";
 import { describe, devDir, ensureDevEnvironment, writeEnvFile } from "./dev-environment";
 import { infraControl } from "./infra-control";
+import { defaultExplorerPort, explorerEnvironment, mailTo, tracesTo } from "./explorer-env";
 import { formatLogLine } from "./log-lines";
 import { resetNativeEnvironment, schemaRegistryUrlOf, stopNativeEnvironment } from "./native-environment";
 import { assertPortFree, freePort } from "./ports";
@@ -37,6 +39,9 @@ async function main(): Promise<void> {
     Array.from({ length: scale[name] ?? 1 }, (_, i) => ({ name, instance: i + 1, port: portOf(name, i + 1) })));
   for (const { name, instance, port } of instances) await assertPortFree(port, `The ${label({ name, instance })} service`);
   await assertPortFree(supervisorPort, "The supervisor's control API (SUPERVISOR_PORT)");
+  const explorerPort = portFromEnv("EXPLORER_PORT", defaultExplorerPort);
+  await assertPortFree(explorerPort, "The saga explorer (EXPLORER_PORT)");
+  const explorerUrl = `http://127.0.0.1:${explorerPort}`;
   if (args.includes("--reset")) {
     say("--reset: deleting the data of the last run (orders, messages, schemas, passwords)...");
     await resetNativeEnvironment(devDir);
@@ -48,13 +53,17 @@ async function main(): Promise<void> {
   say(`${describe(infra.state)}\n  Env file for tools: ${writeEnvFile(infra.state)}`); // it holds passwords
   // Infra registers the schemas with the admin credential; the services get the read-only one.
   say(await registerContractSchemas(schemaRegistryUrlOf(infra.state), registryCredentialsOf(infra.state).admin));
-  const smtp = await startSmtpSink(await freePort(), (mail) => say(formatLogLine("smtp", 6, mail, colour)));
+  const smtp = await startSmtpSink(await freePort(), (mail) => say(formatLogLine("smtp", 6, mail, colour)), mailTo(explorerUrl));
   say(`  SMTP sink (prints every mail): ${smtp.url}`);
   say(`  One env file per service, to start one by hand: ${writeServiceEnvFiles(infra.state, smtp.url)}${path.sep}<service>.env`);
 
   const specs: InstanceSpec[] = instances.map(({ name, instance, port }) => ({
-    name, instance, port, env: serviceEnvironment(infra.state, name, smtp.url),
+    name, instance, port, env: { ...serviceEnvironment(infra.state, name, smtp.url), ...tracesTo(explorerUrl) }, // traces without Docker
   }));
+  specs.push({
+    name: "explorer", instance: 1, port: explorerPort, env: explorerEnvironment(infra.state, explorerPort),
+    entry: path.join("packages", "explorer", "src", "main.ts"), stopsLast: true,
+  });
   const colourOf = (name: string) => serviceNames.indexOf(name as never);
   const supervisor = new Supervisor(specs, (spec, line) => say(formatLogLine(label(spec), colourOf(spec.name), line, colour)));
   supervisor.on("event", (event: SupervisorEvent) => {
@@ -91,9 +100,10 @@ async function main(): Promise<void> {
   }
   if (outcome === "ready") {
     say(`\nThe checkout saga is running (ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s):`);
+    say(`  ${"explorer".padEnd(12)} http://localhost:${explorerPort}   <- open this: every saga live, one-click orders, break it`);
     for (const { name, instance, port } of instances) say(`  ${label({ name, instance }).padEnd(12)} http://localhost:${port}`);
     say(`\nControl API: ${api.url} (\`pnpm svc status | stop | start | restart | kill <service>\` in another terminal).`);
-    say("Try it: `pnpm demo` in another terminal, or services/order/requests.http. Ctrl-C stops everything.\n");
+    say("Try it: open the explorer, or `pnpm demo` in another terminal, or services/order/requests.http. Ctrl-C stops everything.\n");
     await stopped;
   }
   await stop();

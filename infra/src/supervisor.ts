@@ -20,7 +20,13 @@ export type InstanceState = "starting" | "ready" | "stopping" | "stopped" | "bac
 export type ServiceAction = "stop" | "start" | "restart" | "kill";
 export const serviceActions: readonly ServiceAction[] = ["stop", "start", "restart", "kill"];
 
-export interface InstanceSpec { name: string; instance: number; port: number; env: NodeJS.ProcessEnv }
+export interface InstanceSpec {
+  name: string; instance: number; port: number; env: NodeJS.ProcessEnv;
+  /** The script it runs; a service's is services/<name>/src/main.ts. */
+  entry?: string;
+  /** Stopped after the others (the explorer: the services send it their last spans as they stop). */
+  stopsLast?: boolean;
+}
 export interface InstanceView { name: string; instance: number; port: number; pid: number | null; state: InstanceState; restarts: number; since: string }
 export interface SupervisorEvent { time: string; name: string; instance: number; event: string; detail: string }
 
@@ -64,9 +70,10 @@ export class Supervisor extends EventEmitter {
     for (const instance of this.instances) this.start(instance);
   }
 
-  /** Stops every instance (SIGTERM, in parallel) and waits for them to exit. */
+  /** Stops every instance (SIGTERM, in parallel; those that stop last, after) and waits for them to exit. */
   async stopAll(): Promise<void> {
-    await Promise.all(this.instances.map((instance) => this.stop(instance)));
+    await Promise.all(this.instances.filter((i) => !i.spec.stopsLast).map((instance) => this.stop(instance)));
+    await Promise.all(this.instances.filter((i) => i.spec.stopsLast).map((instance) => this.stop(instance)));
   }
 
   /** Resolves once every instance is ready; rejects when one crashes (it will not become ready). */
@@ -116,7 +123,7 @@ export class Supervisor extends EventEmitter {
     const { spec } = instance;
     // Its own process group: Ctrl-C in the terminal reaches the supervisor only, which stops the
     // services itself, in order. The reaper (reaper.ts) stops them if the supervisor is killed.
-    const child = spawn(process.execPath, ["--import", "tsx", path.join("services", spec.name, "src", "main.ts")], {
+    const child = spawn(process.execPath, ["--import", "tsx", spec.entry ?? path.join("services", spec.name, "src", "main.ts")], {
       cwd: repoRoot, env: { ...process.env, ...spec.env, PORT: String(spec.port) }, stdio: ["ignore", "pipe", "pipe"], detached: true,
     });
     instance.child = child;

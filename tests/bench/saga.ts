@@ -23,6 +23,8 @@
  *   BENCH_CLIENTS       concurrent clients in the burst            default 64
  *   BENCH_IDLE_SECONDS  seconds of idle measured after the load    default 20
  *   BENCH_WARMUP_SECONDS  seconds of 20 orders/s before the first phase, not measured   default 30
+ *   BENCH_EXPLORER      1: run the saga explorer as pnpm start does (the services export their
+ *                       spans to it) with one page watching; its CPU gets a column   default 0
  * A short run to try it: BENCH_RATES=10,50 BENCH_SECONDS=5 BENCH_BURST=300 pnpm bench:saga
  */
 import os from "node:os";
@@ -35,6 +37,7 @@ import { flatFigures, runInfo, writeResult } from "./saga/results";
 import { personalDataMicrosPerCheckout } from "./saga/personal-data";
 import { outcomes, percentile, waitUntilQuiet } from "./saga/sagas";
 import { takeSnapshot, type Snapshot } from "./saga/snapshot";
+import { watchExplorer, type Watcher } from "./saga/explorer-watcher";
 import { startSystem, type System } from "./saga/system";
 
 const log = (line: string) => console.log(line);
@@ -54,6 +57,7 @@ function readKnobs() {
     clients: Math.round(read("BENCH_CLIENTS", "64", 1)[0]!),
     idleSeconds: read("BENCH_IDLE_SECONDS", "20", 1)[0]!,
     warmUpSeconds: read("BENCH_WARMUP_SECONDS", "30", 1)[0]!,
+    explorer: process.env.BENCH_EXPLORER === "1",
   };
   if (errors.length > 0) throw new Error(`Bad benchmark settings:\n  ${errors.join("\n  ")}`);
   return knobs;
@@ -84,7 +88,8 @@ async function main(): Promise<void> {
   log(`saga-bench: ${run.machine.cpuModel} × ${run.machine.cores}, Node ${run.node}, commit ${run.commit.slice(0, 7)}${run.dirty ? " (with uncommitted changes)" : ""}, load average ${run.machine.loadAverageAtStart.join(" ")}`);
   log(`Rates ${knobs.rates.join(", ")} orders/s for ${knobs.seconds} s each, then ${knobs.burst} orders from ${knobs.clients} clients, then ${knobs.idleSeconds} s idle.\n`);
 
-  const system = await startSystem(log);
+  const system = await startSystem(log, { explorer: knobs.explorer });
+  const watcher: Watcher | undefined = system.explorerUrl ? watchExplorer(system.explorerUrl) : undefined;
   const databases = benchDatabases(system.environment);
   const records: PhaseRecord[] = [];
   let idle: { start: Snapshot; end: Snapshot };
@@ -121,6 +126,8 @@ async function main(): Promise<void> {
     idle = { start: before, end: await takeSnapshot(system, databases) };
     succeeded = true;
   } finally {
+    watcher?.stop();
+    if (watcher) log(`\nThe explorer's page got ${watcher.counts().pushes} pushes of sagas, ${(watcher.counts().bytes / 1e6).toFixed(1)} MB in all.`);
     await databases.end();
     log("\nStopping the system...");
     await system.stop({ keepLogs: !succeeded });

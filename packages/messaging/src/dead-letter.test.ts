@@ -5,7 +5,7 @@
 import { kafkaEnv, waitFor } from "@shop/infra";
 import type { Codec } from "./codec";
 import { consume } from "./consumer";
-import { deadLetterMessage, originalMessage } from "./dead-letter";
+import { deadLetterMessage, originalMessage, waitingDeadLetters } from "./dead-letter";
 import { dlqCommand } from "./dlq-cli";
 import { connectPublisher, type IncomingMessage } from "./kafka";
 import { env, freshDatabase, freshTopic, kafkaConfig, testCodec, thing, type ThingHappened } from "./testing";
@@ -50,7 +50,7 @@ describe("with Kafka and PostgreSQL", () => {
   });
   afterAll(() => db.drop());
 
-  test("when a failed event is listed and then re-driven after the fix, then the list shows why, and the event is handled once", async () => {
+  test("when a failed event is listed and then re-driven after the fix, then the list shows why, it no longer waits, and the event is handled once", async () => {
     const topic = await freshTopic("dlq-redrive");
     let fixed = false;
     const consumer = await consume<ThingHappened>({
@@ -75,10 +75,13 @@ describe("with Kafka and PostgreSQL", () => {
       expect(lines.join("\n")).toContain(`consumer group dlq-test`);
       expect(lines.join("\n")).toContain(`event ThingHappened ${event.eventId}`);
 
+      expect((await waitingDeadLetters(kafkaConfig(), topic)).map((letter) => letter.headers["event-id"])).toEqual([event.eventId]);
+
       fixed = true;
       lines.length = 0;
       expect(await dlqCommand(["redrive", `${topic}.dlq`], adminSettings(), print)).toBe(0);
       expect(lines).toEqual([`re-drove 1 message(s) from ${topic}.dlq to their source topic`]);
+      expect(await waitingDeadLetters(kafkaConfig(), topic)).toEqual([]); // re-driven: none waits for the next re-drive
       await waitFor("the effect", () => consumer.status().handled === 1);
       expect((await db.pool.query("SELECT sequence FROM effects")).rows).toEqual([{ sequence: 1 }]);
 

@@ -65,6 +65,16 @@ export async function listDeadLetters(kafka: KafkaConfig, topic: string): Promis
   return found;
 }
 
+/** The dead letters the next `redrive` would republish: those after where the last one stopped. */
+export async function waitingDeadLetters(kafka: KafkaConfig, topic: string): Promise<IncomingMessage[]> {
+  const dlq = deadLetterTopic(topic);
+  if (!(await topicExists(kafka, dlq))) return [];
+  const next = new Map((await groupPosition(kafka, redriveGroup(dlq), dlq)).map((p) => [p.partition, p.next]));
+  return (await listDeadLetters(kafka, topic)).filter((letter) => Number(letter.offset) >= (next.get(letter.partition) ?? 0));
+}
+
+const redriveGroup = (dlq: string) => `${dlq}.redrive`;
+
 /**
  * Republishes every DLQ message not re-driven yet to its source topic. Progress is the offset of
  * the group `<topic>.dlq.redrive`, committed after each batch is acknowledged: a second run
@@ -75,7 +85,7 @@ export async function redrive(kafka: KafkaConfig, topic: string): Promise<number
   const publisher = await connectPublisher(kafka);
   let count = 0;
   try {
-    await readToEnd(kafka, dlq, `${dlq}.redrive`, async (messages) => {
+    await readToEnd(kafka, dlq, redriveGroup(dlq), async (messages) => {
       await publisher.send(messages.map(originalMessage));
       count += messages.length;
     });

@@ -8,7 +8,7 @@ export { personalDataCodec, type MarkedField, type PersonalDataCodecOptions } fr
 export * from "./personal-data";
 export { consume, type Consumer, type ConsumeOptions } from "./consumer";
 export { reportContradiction, type Contradiction } from "./contradicting-events";
-export { dlqHeaders, deadLetterTopic, listDeadLetters, redrive, type FailureKind } from "./dead-letter";
+export { dlqHeaders, deadLetterTopic, listDeadLetters, redrive, waitingDeadLetters, type FailureKind } from "./dead-letter";
 export {
   classifyError, DecodeError, EncodeError, MessagingError, RetriableError, ValidationError, type ErrorClass,
 } from "./errors";

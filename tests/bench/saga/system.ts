@@ -4,6 +4,8 @@
  * six services as processes on their defaults (SAGA_TIMEOUT_MS 30 s, LOG_LEVEL info), except a
  * catalogue with a huge stock so that every order can be confirmed. Each service's log goes to a
  * file (kept when the benchmark fails). Ctrl-C at any point stops whatever has started.
+ * With `explorer`, the saga explorer runs too, attached as `pnpm start` attaches it (the services
+ * export their spans to it) and watched by one page (saga/explorer-watcher.ts).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
@@ -32,6 +34,8 @@ export interface System {
   environment: Environment;
   /** The environment's descriptor (nativeStateOf reads its processes' current pids). */
   descriptorFile: string;
+  /** The saga explorer's address, when it runs (BENCH_EXPLORER=1). */
+  explorerUrl?: string;
   /** Mails the SMTP sink has received so far. */
   mails(): number;
   /** Throws if a service or the SMTP sink has exited: a benchmark of a broken system measures nothing. */
@@ -51,9 +55,11 @@ export interface SystemOptions {
   serviceEnv?: Record<string, string>;
   /** Products besides the benchmark's 100 (e.g. one with little stock, for out-of-stock orders). */
   extraProducts?: Product[];
+  /** Runs the saga explorer too, with the services' traces sent to it (BENCH_EXPLORER=1). */
+  explorer?: boolean;
 }
 
-export async function startSystem(log: (line: string) => void, { serviceEnv = {}, extraProducts = [] }: SystemOptions = {}): Promise<System> {
+export async function startSystem(log: (line: string) => void, { serviceEnv = {}, extraProducts = [], explorer = false }: SystemOptions = {}): Promise<System> {
   // Native only: CPU per process is read from /proc by pid, and `pnpm start` runs natively too.
   if (process.env.SHOP_TEST_INFRA === "containers") throw new Error("bench:saga needs the native infrastructure (it reads each process's CPU from /proc); unset SHOP_TEST_INFRA.");
   process.env.SHOP_TEST_INFRA = "native";
@@ -98,12 +104,30 @@ export async function startSystem(log: (line: string) => void, { serviceEnv = {}
     const sinkState = await waitFor("the SMTP sink to listen", () => (sink.exitCode !== null ? "exited" : sinkReady && "ready"), { timeoutMs: 30_000, intervalMs: 100 });
     if (sinkState === "exited") throw new Error(`The SMTP sink exited during start-up:\n${tail(path.join(runDir, "smtp-sink.log"))}`);
 
+    const explorerPort = await freePort();
+    const explorerUrl = `http://127.0.0.1:${explorerPort}`;
+    const servicePorts = Object.fromEntries(await Promise.all(serviceDatabases.map(async (name) => [name, await freePort()] as const)));
+    let explorerChild: ChildProcess | undefined;
+    if (explorer) {
+      log("Starting the saga explorer...");
+      explorerChild = spawnScript(path.join("packages", "explorer", "src", "main.ts"), [], path.join(runDir, "explorer.log"), {
+        env: {
+          EXPLORER_PORT: String(explorerPort), KAFKA_BROKERS: environment.brokers.join(","), ...kafkaEnv(environment.kafkaCredentials("admin")),
+          SCHEMA_REGISTRY_URL: environment.schemaRegistryUrl, SCHEMA_REGISTRY_USERNAME: environment.schemaRegistry.auth.username,
+          SCHEMA_REGISTRY_PASSWORD: environment.schemaRegistry.auth.password,
+          ...Object.fromEntries(serviceDatabases.map((name) => [`${name.toUpperCase()}_URL`, `http://127.0.0.1:${servicePorts[name]}`])),
+        },
+      });
+      children.push({ name: "explorer", child: explorerChild });
+      await waitFor("the explorer to be ready", async () => (await fetch(`${explorerUrl}/health/ready`).catch(() => undefined))?.ok, { timeoutMs: 120_000, intervalMs: 250 });
+    }
+
     const catalogFile = path.join(runDir, "catalog.json");
     fs.writeFileSync(catalogFile, JSON.stringify([...skus.map((sku, i) => ({ sku, name: `Benchmark product ${i + 1}`, price: 1999, quantity: 1_000_000_000 })), ...extraProducts]));
     log("Starting the six services...");
     const envOf: Record<string, Record<string, string>> = {};
     const services = await Promise.all(serviceDatabases.map(async (name) => {
-      const port = await freePort();
+      const port = servicePorts[name]!;
       const logFile = path.join(runDir, `${name}.log`);
       envOf[name] = {
         PORT: String(port), DATABASE_URL: environment!.databaseUrl(name), KAFKA_BROKERS: environment!.brokers.join(","),
@@ -111,6 +135,7 @@ export async function startSystem(log: (line: string) => void, { serviceEnv = {}
         SCHEMA_REGISTRY_USERNAME: environment!.schemaRegistry.auth.username, SCHEMA_REGISTRY_PASSWORD: environment!.schemaRegistry.auth.password,
         ...kafkaEnv(environment!.kafkaCredentials(name)), // its own principal (decision 011)
         ...environment!.personalDataEnv(name), // the KEKs it may hold (decision 014)
+        ...(explorer ? { OTEL_EXPORTER_OTLP_ENDPOINT: explorerUrl, OTEL_BSP_SCHEDULE_DELAY: "1000" } : {}), // as pnpm start: traces to the explorer
         ...serviceEnv,
       };
       const child = spawnScript(path.join("services", name, "src", "main.ts"), [], logFile, { env: envOf[name] });
@@ -136,7 +161,9 @@ export async function startSystem(log: (line: string) => void, { serviceEnv = {}
       processes: {
         ...Object.fromEntries(services.map(({ name, pid }) => [name, pid])),
         kafka: state.kafka.pid, registry: state.registry.pid, postgres: state.postgres.pid, "smtp sink": sink.pid!,
+        ...(explorerChild ? { explorer: explorerChild.pid! } : {}),
       },
+      explorerUrl: explorer ? explorerUrl : undefined,
       environment: environment!,
       descriptorFile,
       mails: () => mails,
