@@ -19,7 +19,8 @@ export async function startSmtpSink(
       stream.on("end", () => {
         const subject = /^Subject: (.*)$/im.exec(raw)?.[1] ?? "(no subject)";
         // The Message-ID names the order (<kind.orderId@domain>); the address is personal data and stays out of the log.
-        const messageId = /^Message-ID: (.*)$/im.exec(raw)?.[1] ?? "(no Message-ID)";
+        // \s* spans a folded header: a long Message-ID (a cancellation's) comes on the next line.
+        const messageId = /^Message-ID:\s*(<[^>]*>)/im.exec(raw)?.[1] ?? "(no Message-ID)";
         report(`mail ${messageId}: ${subject}`);
         // The email service names the order in each mail; the first UUID in it is the orderId.
         const orderId = /[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}/i.exec(raw)?.[0];
