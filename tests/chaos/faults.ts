@@ -15,7 +15,7 @@
 import { Kafka, logLevel } from "kafkajs";
 import { waitFor } from "@shop/infra";
 import type { Control } from "@shop/infra/src/control-client";
-import { services as allServices, subjectFor, topics, topicsConsumedBy } from "@shop/contracts";
+import { services as allServices, inboxTopicsOf, subjectFor, topics } from "@shop/contracts";
 import { resetOffsetsToEarliest, type KafkaConfig } from "@shop/messaging/src/kafka";
 
 export const faultKinds = ["kill-service", "kill-broker", "kill-postgres", "group-reset", "poison", "schema-invalid"] as const;
@@ -62,7 +62,7 @@ export async function inject(kind: FaultKind, context: FaultContext): Promise<Fa
     await control.infra(target as "kafka" | "postgres", "kill");
   } else if (kind === "group-reset") {
     target = oneOf(random, resettable);
-    const topic = oneOf(random, topicsConsumedBy[target as (typeof resettable)[number]]);
+    const topic = oneOf(random, inboxTopicsOf(target as (typeof resettable)[number])); // not datakeys: keyrings read it with groups of their own
     await control.service(target, "stop");
     // The group must be empty: the stopped service left it (a static member leaves on a clean stop too).
     await waitFor(`${target}'s consumer group to be empty`, async () => {
