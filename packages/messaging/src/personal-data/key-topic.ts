@@ -38,7 +38,9 @@ export async function followKeyTopic(options: KeyTopicOptions): Promise<{ stop()
   loaded.catch(() => {}); // awaited below; a failure before that is not "unhandled"
 
   const subscription = await subscribe({
-    ...kafka, groupId: `${options.service}.keyring.${randomUUID()}`, topics: [topic], fromBeginning: true, commit: false,
+    // A throwaway group per process, so no static membership (instanceId): a restart reads the
+    // topic again in a new group and would only leave a static member behind in the old one.
+    ...kafka, instanceId: undefined, groupId: `${options.service}.keyring.${randomUUID()}`, topics: [topic], fromBeginning: true, commit: false,
     // Refused (no READ on the topic) or crashed for good: before the load, start-up fails; after
     // it, new keys and erasures stop arriving, which an operator must see.
     onFatal(error) {
