@@ -16,7 +16,7 @@ test("when the catalogue is generated from the schema files, then it equals the 
   expect(readme).toBe(withCatalogue(readme, generateCatalogue(schemaFiles())));
 });
 
-test("when a schema has optional, array, enum and nested record fields, then the types are T | null, T[], a literal union and an interface", () => {
+test("when a schema has optional, array, enum, nested record and money fields, then the types are T | null, T[], a literal union, an interface and Cents", () => {
   const file: SchemaFile = {
     topic: "orders", eventType: "OrderPlaced", version: 1, current: true, file: "x.avsc",
     schema: {
@@ -26,6 +26,7 @@ test("when a schema has optional, array, enum and nested record fields, then the
         { name: "note", type: ["null", "string"], default: null, doc: "Optional." },
         { name: "lines", type: { type: "array", items: { type: "record", name: "Line", fields: [{ name: "cents", type: "long" }] } } },
         { name: "colour", type: { type: "enum", name: "Colour", symbols: ["red", "blue"] } },
+        { name: "total", type: "long" },
       ],
     },
   };
@@ -35,6 +36,6 @@ test("when a schema has optional, array, enum and nested record fields, then the
   expect(types).toContain("export interface Line {\n  cents: number;\n}\n");
   expect(types).toContain('export type Colour = "red" | "blue";\n');
   expect(types).toContain(
-    '/** An example. */\nexport interface OrderPlaced {\n  eventType: "OrderPlaced";\n  /** Optional. */\n  note: string | null;\n  lines: Line[];\n  colour: Colour;\n}\n',
+    '/** An example. */\nexport interface OrderPlaced {\n  eventType: "OrderPlaced";\n  /** Optional. */\n  note: string | null;\n  lines: Line[];\n  colour: Colour;\n  total: Cents;\n}\n',
   );
 });

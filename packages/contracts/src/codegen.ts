@@ -3,7 +3,7 @@
  * README, so that neither can drift from the schemas: codegen.test.ts fails when the committed
  * output differs from a fresh run. Pure: src/generate.ts writes the files.
  */
-import { subjectFor, type AvroField, type AvroType, type SchemaFile } from "./schemas";
+import { isMoneyField, subjectFor, type AvroField, type AvroType, type SchemaFile } from "./schemas";
 import { topicSpecs, type Topic } from "./topics";
 
 const tsPrimitives: Record<string, string> = {
@@ -53,7 +53,7 @@ const jsdoc = (doc: string | undefined, indent = "") => (doc ? `${indent}/** ${d
 
 function tsInterface(name: string, record: { doc?: string; fields?: AvroField[] }, eventType?: string): string {
   const fields = (record.fields ?? []).map((field) => {
-    const type = field.name === "eventType" && eventType ? JSON.stringify(eventType) : tsType(field.type);
+    const type = field.name === "eventType" && eventType ? JSON.stringify(eventType) : isMoneyField(field) ? "Cents" : tsType(field.type);
     return `${jsdoc(field.doc, "  ")}  ${field.name}: ${type};\n`;
   });
   return `${jsdoc(record.doc)}export interface ${name} {\n${fields.join("")}}\n`;
@@ -65,7 +65,10 @@ const pascal = (topic: string) => topic[0]!.toUpperCase() + topic.slice(1);
 export function generateTypes(files: SchemaFile[]): string {
   const named = new Map<string, Named>();
   files.forEach((file) => file.schema.fields.forEach((field) => collectNamed(field.type, named)));
-  const out = ["// Generated from schemas/**/*.avsc by `pnpm --filter @shop/contracts generate`. Do not edit.\n"];
+  const out = [
+    "// Generated from schemas/**/*.avsc by `pnpm --filter @shop/contracts generate`. Do not edit.\n",
+    'import type { Cents } from "./money";\n',
+  ];
   for (const type of named.values()) {
     out.push(type.type === "enum"
       ? `${jsdoc(type.doc)}export type ${type.name} = ${type.symbols!.map((s) => JSON.stringify(s)).join(" | ")};\n`

@@ -1,10 +1,12 @@
 // Generated from schemas/**/*.avsc by `pnpm --filter @shop/contracts generate`. Do not edit.
 
+import type { Cents } from "./money";
+
 export interface OrderLine {
   sku: string;
   quantity: number;
   /** Cents, as priced when the order was placed. */
-  unitPrice: number;
+  unitPrice: Cents;
 }
 
 export interface ShippingAddress {
@@ -38,7 +40,7 @@ export interface ProductListed {
   sku: string;
   name: string;
   /** Cents. */
-  price: number;
+  price: Cents;
 }
 
 /** A customer placed an order: the saga starts. Carries no e-mail address; the address lines are sealed (see the README on personal data). */
@@ -53,7 +55,7 @@ export interface OrderPlacedV1 {
   customerId: string;
   items: OrderLine[];
   /** Cents: the sum of quantity × unitPrice. */
-  total: number;
+  total: Cents;
   /** A payment token: tok_visa is charged, tok_decline is declined. */
   paymentMethod: string;
   shippingAddress: ShippingAddress;
@@ -71,7 +73,7 @@ export interface OrderPlaced {
   customerId: string;
   items: OrderLine[];
   /** Cents: the sum of quantity × unitPrice. */
-  total: number;
+  total: Cents;
   /** A payment token: tok_visa is charged, tok_decline is declined. */
   paymentMethod: string;
   shippingAddress: ShippingAddress;
@@ -92,7 +94,7 @@ export interface OrderConfirmed {
   customerEmail: string;
   items: OrderLine[];
   /** Cents. */
-  total: number;
+  total: Cents;
 }
 
 /** The order is final and will not be fulfilled; each service undoes its own work for it. */
@@ -171,7 +173,7 @@ export interface PaymentCaptured {
   producer: string;
   paymentId: string;
   /** Cents. */
-  amount: number;
+  amount: Cents;
 }
 
 /** The charge was declined; nothing was charged. */
@@ -198,7 +200,7 @@ export interface PaymentRefunded {
   producer: string;
   paymentId: string;
   /** Cents. */
-  amount: number;
+  amount: Cents;
 }
 
 /** The warehouse will ship the order. */

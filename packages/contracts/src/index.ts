@@ -3,6 +3,7 @@
  * source of truth; the types in generated.ts come from them (`pnpm --filter @shop/contracts generate`).
  */
 export * from "./generated";
+export { cents, type Cents } from "./money";
 export { allTopics, topics, topicSpecs, topicOwners, dlqTopic, keyOf, type Topic, type TopicSpec, type Producer } from "./topics";
 export { services, topicsConsumedBy, inboxTopicsOf, type Service } from "./consumers";
 export { personalFields, personalDataCategories, personalDataReaders, categoriesReadBy, type PersonalField, type PersonalDataCategory } from "./personal-data";

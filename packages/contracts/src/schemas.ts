@@ -14,6 +14,11 @@ export type AvroType = string | AvroType[] | { type: string; name?: string; [key
 export interface AvroField { name: string; type: AvroType; default?: unknown; doc?: string }
 export interface AvroRecord { type: "record"; name: string; namespace: string; doc?: string; fields: AvroField[] }
 
+/** A field that holds money, by its name: a long of integer cents (schemas.test.ts checks), typed Cents in generated.ts. */
+export function isMoneyField(field: AvroField): boolean {
+  return /^(price|unitPrice|total|amount)$/.test(field.name);
+}
+
 export interface SchemaFile {
   topic: Topic;
   eventType: EventType;

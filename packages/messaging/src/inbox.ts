@@ -18,10 +18,9 @@ import type { Pool, PoolClient } from "pg";
 import type { Event } from "./event";
 import type { Headers, IncomingMessage } from "./kafka";
 import { silentLogger, type Logger } from "./logger";
-import { readTraceContext, type TraceContext } from "./trace";
 import { withTransaction } from "./transaction";
 import { handlerSeconds } from "./metrics";
-import { inConsumerSpan, inConsumerSpans } from "./tracing";
+import { inConsumerSpan, inConsumerSpans, readTraceContext, type TraceContext } from "./tracing";
 
 export interface HandlerContext {
   /** The inbox transaction: write with it, and call outbox.add with it. */

@@ -21,5 +21,5 @@ export { createOutbox, outboxBacklog, outboxChannel, type AddOptions, type Outbo
 export { type TopicOwners } from "./producer-check";
 export { startRelay, type Relay, type RelayOptions } from "./relay";
 export { backoffDelay, type Backoff } from "./retry";
-export { isValidTraceparent, readTraceContext, traceIdOf, writeTraceContext, type TraceContext } from "./trace";
+export { readTraceContext, traceIdOf, writeTraceContext, type TraceContext } from "./tracing";
 export { withTransaction } from "./transaction";

@@ -6,8 +6,7 @@
 import type { ClientBase, Pool } from "pg";
 import type { Codec } from "./codec";
 import type { Event } from "./event";
-import { writeTraceContext, type TraceContext } from "./trace";
-import { activeTraceContext } from "./tracing";
+import { activeTraceContext, writeTraceContext, type TraceContext } from "./tracing";
 import { afterCommit } from "./transaction";
 
 /** The LISTEN/NOTIFY channel of the relay. NOTIFY is scoped to one database, i.e. one service. */

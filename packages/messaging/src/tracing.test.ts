@@ -1,5 +1,6 @@
 /**
- * One trace from the writer to the handler: an event written inside a traced operation (here a
+ * The W3C headers a message carries (read and written by OpenTelemetry's W3C propagator), then
+ * one trace from the writer to the handler: an event written inside a traced operation (here a
  * span standing for the HTTP request) is handled inside a CONSUMER span of the same trace, whose
  * parent is that operation. Real outbox, relay, Kafka and inbox; the OpenTelemetry SDK in memory.
  */
@@ -11,6 +12,7 @@ import { consume, type Consumer } from "./consumer";
 import { createOutbox } from "./outbox";
 import { startRelay, type Relay } from "./relay";
 import { freshDatabase, freshTopic, kafkaConfig, testCodec, thing, type ThingHappened } from "./testing";
+import { readTraceContext, traceIdOf, writeTraceContext } from "./tracing";
 import { withTransaction } from "./transaction";
 
 const exporter = new InMemorySpanExporter();
@@ -99,4 +101,28 @@ test("when a batch handler handles events of two traces, then each event gets a 
     const { traceId, spanId } = span!.spanContext();
     expect(handed.find((h) => h.eventKey === `order-${i}`)!.traceparent).toBe(`00-${traceId}-${spanId}-01`);
   }
+});
+
+describe("the W3C headers", () => {
+  const traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+  test("when a context is written to headers and read back, then it is the same context", () => {
+    const context = { traceparent, tracestate: "congo=t61rcWkgMzE" };
+    expect(writeTraceContext(context)).toEqual({ traceparent, tracestate: "congo=t61rcWkgMzE" });
+    expect(readTraceContext(writeTraceContext(context))).toEqual(context);
+    expect(readTraceContext({ traceparent })).toEqual({ traceparent });
+    expect(traceIdOf(context)).toBe("4bf92f3577b34da6a3ce929d0e0e4736");
+  });
+
+  test.each([
+    ["missing", undefined],
+    ["malformed", "not-a-traceparent"],
+    ["an all-zero trace id", "00-00000000000000000000000000000000-00f067aa0ba902b7-01"],
+    ["an all-zero parent id", "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01"],
+    ["version ff", "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"],
+  ])("when the traceparent is %s, then there is no context and no header is written", (_, value) => {
+    expect(readTraceContext({ traceparent: value })).toBeUndefined();
+    expect(writeTraceContext(value ? { traceparent: value } : undefined)).toEqual({});
+    expect(traceIdOf(value ? { traceparent: value } : undefined)).toBeUndefined();
+  });
 });

@@ -1,6 +1,8 @@
 /**
- * OpenTelemetry for messages, through @opentelemetry/api only (no SDK here: without one every
- * call is a no-op). The trace context travels with the event:
+ * OpenTelemetry for messages, through @opentelemetry/api, with OpenTelemetry's own W3C Trace
+ * Context propagator (https://www.w3.org/TR/trace-context/) reading and writing the headers (no
+ * SDK here: without one no span is recorded, but the context still travels). The trace context
+ * travels with the event:
  *   1. outbox.add stores the context active in the writer (an HTTP request, a handler) with the row;
  *   2. the relay publishes it unchanged as traceparent/tracestate headers, adding no span of its
  *      own, so the message continues the writer's trace;
@@ -8,18 +10,59 @@
  *      the handler's queries, logs and outbox rows belong to the same trace.
  * One checkout is one trace, from POST /orders through every service.
  */
-import { context, propagation, SpanKind, SpanStatusCode, trace, type Span } from "@opentelemetry/api";
+import { context, defaultTextMapGetter, defaultTextMapSetter, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span, type SpanContext } from "@opentelemetry/api";
+import { W3CTraceContextPropagator } from "@opentelemetry/core";
 import type { Event } from "./event";
-import { readTraceContext, writeTraceContext, type TraceContext } from "./trace";
 
-const tracer = trace.getTracer("@shop/messaging");
+/** The W3C headers' values: what the outbox stores with a row and the relay publishes. */
+export interface TraceContext {
+  traceparent: string;
+  tracestate?: string;
+}
+
+// The headers are W3C's by contract (ARCHITECTURE §4), whatever propagator an SDK registers
+// globally, so messaging uses this one directly. It validates too: a malformed traceparent
+// (bad hex, all-zero ids, version ff) reads as no context.
+const w3c = new W3CTraceContextPropagator();
+
+/** The span context that headers carry, or undefined when there is none or it is malformed. */
+function spanContextIn(headers: Readonly<Record<string, string | undefined>>): SpanContext | undefined {
+  return trace.getSpanContext(w3c.extract(ROOT_CONTEXT, headers, defaultTextMapGetter));
+}
+
+/** The headers of a span context; undefined for an invalid one. */
+function headersOf(spanContext: SpanContext): TraceContext | undefined {
+  const carrier: Record<string, string> = {};
+  w3c.inject(trace.setSpanContext(ROOT_CONTEXT, spanContext), carrier, defaultTextMapSetter);
+  if (!carrier.traceparent) return undefined;
+  return carrier.tracestate ? { traceparent: carrier.traceparent, tracestate: carrier.tracestate } : { traceparent: carrier.traceparent };
+}
+
+/** The trace context in message headers, or undefined when there is none or it is malformed. */
+export function readTraceContext(headers: Readonly<Record<string, string | undefined>>): TraceContext | undefined {
+  const spanContext = spanContextIn(headers);
+  return spanContext && headersOf(spanContext);
+}
+
+/** The headers that carry a trace context; none when there is no valid context. */
+export function writeTraceContext(traceContext: TraceContext | undefined): Record<string, string> {
+  const valid = traceContext && readTraceContext({ ...traceContext });
+  if (!valid) return {};
+  return valid.tracestate ? { traceparent: valid.traceparent, tracestate: valid.tracestate } : { traceparent: valid.traceparent };
+}
+
+/** The trace id (32 hex digits) of a context, for log lines. */
+export function traceIdOf(traceContext: TraceContext | undefined): string | undefined {
+  return traceContext && spanContextIn({ ...traceContext })?.traceId;
+}
 
 /** The trace context active now (e.g. the HTTP request's), or undefined outside any trace. */
 export function activeTraceContext(): TraceContext | undefined {
-  const carrier: Record<string, string> = {};
-  propagation.inject(context.active(), carrier);
-  return readTraceContext(carrier);
+  const spanContext = trace.getSpanContext(context.active());
+  return spanContext && headersOf(spanContext);
 }
+
+const tracer = trace.getTracer("@shop/messaging");
 
 type MessageInfo = { topic: string; partition: number; offset: string; headers: Record<string, string> };
 
@@ -55,11 +98,7 @@ export async function inConsumerSpans<T>(
 ): Promise<T> {
   const spans = entries.map(({ message, event }) =>
     tracer.startSpan(`process ${event.eventType}`, { kind: SpanKind.CONSUMER, attributes: spanAttributes(message, event, consumerGroup) }, parentContext(message)));
-  const traceContexts = spans.map((span) => {
-    const carrier: Record<string, string> = {};
-    propagation.inject(trace.setSpan(context.active(), span), carrier);
-    return readTraceContext(carrier);
-  });
+  const traceContexts = spans.map((span) => headersOf(span.spanContext()));
   try {
     return await handle(traceContexts);
   } catch (error) {
@@ -71,7 +110,7 @@ export async function inConsumerSpans<T>(
 }
 
 function parentContext(message: MessageInfo) {
-  return propagation.extract(context.active(), writeTraceContext(readTraceContext(message.headers)));
+  return w3c.extract(context.active(), message.headers, defaultTextMapGetter);
 }
 
 function failSpan(span: Span, error: unknown): void {

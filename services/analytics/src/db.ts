@@ -1,6 +1,7 @@
 /** Every SQL statement of the analytics service. Each function takes the connection or transaction to use. */
 import path from "node:path";
 import type { ClientBase, Pool } from "pg";
+import { cents, type Cents } from "@shop/contracts";
 import { messagingMigrations, migrationsIn } from "@shop/messaging";
 import type { EventCount, OrderFacts, ProductListing } from "./read-model-batch";
 
@@ -59,7 +60,7 @@ export async function countEvents(tx: Db, counts: readonly EventCount[]): Promis
 export interface KpiRow {
   orders: { placed: number; confirmed: number; cancelled: number; inFlight: number };
   cancelledByReason: Record<string, number>;
-  revenue: number;
+  revenue: Cents;
   products: number;
   /** p50, p95, p99 of saga_duration_ms; null when no order has finished. */
   percentiles: number[] | null;
@@ -67,7 +68,7 @@ export interface KpiRow {
 }
 
 export async function readKpis(db: Db): Promise<KpiRow> {
-  const { rows } = await db.query<KpiRow>(`
+  const { rows } = await db.query<Omit<KpiRow, "revenue"> & { revenue: string }>(`
     SELECT
       (SELECT json_build_object(
          'placed', count(*) FILTER (WHERE placed_at IS NOT NULL),
@@ -76,13 +77,14 @@ export async function readKpis(db: Db): Promise<KpiRow> {
          'inFlight', count(*) FILTER (WHERE status = 'in_flight' AND placed_at IS NOT NULL)) FROM orders) AS orders,
       (SELECT coalesce(json_object_agg(reason, n), '{}') FROM
          (SELECT reason, count(*) AS n FROM orders WHERE status = 'cancelled' GROUP BY reason) AS by_reason) AS "cancelledByReason",
-      (SELECT (coalesce(sum(captured_amount), 0) - coalesce(sum(refunded_amount), 0))::float8 FROM orders) AS revenue,
+      (SELECT (coalesce(sum(captured_amount), 0) - coalesce(sum(refunded_amount), 0))::bigint FROM orders) AS revenue,
       (SELECT count(*)::int FROM products) AS products,
       (SELECT percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY saga_duration_ms)
          FROM orders WHERE saga_duration_ms IS NOT NULL) AS percentiles,
       (SELECT coalesce(json_object_agg(event_type, count), '{}')
          FROM (SELECT event_type, sum(count)::bigint AS count FROM event_counts GROUP BY event_type) AS by_type) AS events`);
-  return rows[0]!;
+  const row = rows[0]!;
+  return { ...row, revenue: cents(row.revenue) }; // bigint comes as text (money.ts in packages/contracts)
 }
 
 /** The read model's build: its consumer group is named after it (kpis.ts consumerGroup). */

@@ -3,7 +3,7 @@
  * the tables that events.ts fills (db.ts computes them); this file gives them their shape.
  */
 import type { Pool } from "pg";
-import { topicSpecs, type CancellationReason, type EventType } from "@shop/contracts";
+import { topicSpecs, type CancellationReason, type Cents, type EventType } from "@shop/contracts";
 import * as db from "./db";
 
 export interface Kpis {
@@ -11,8 +11,8 @@ export interface Kpis {
   orders: { placed: number; confirmed: number; cancelled: number; inFlight: number };
   /** Every reason of the schema, 0 included; `unknown` counts reasons newer than this build. */
   cancelledByReason: Record<CancellationReason, number>;
-  /** Cents: every capture minus every refund (cash kept, in-flight orders included). */
-  revenue: number;
+  /** Every capture minus every refund (cash kept, in-flight orders included). */
+  revenue: Cents;
   /** SKUs in the catalogue (the latest ProductListed of each). */
   products: number;
   /** From OrderPlaced to OrderConfirmed or OrderCancelled, finished orders only; null before the first. */

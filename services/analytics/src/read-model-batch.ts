@@ -6,21 +6,21 @@
  * holds by the same rules (db.ts), so one statement per table records the whole batch, and the
  * result is the same in any arrival order, and for an event applied twice.
  */
-import type { CancellationReason, ShopEvent } from "@shop/contracts";
+import type { CancellationReason, Cents, ShopEvent } from "@shop/contracts";
 
 /** What a batch says about one order: null where it says nothing. */
 export interface OrderFacts {
   orderId: string;
   placedAt: string | null;
-  total: number | null;
+  total: Cents | null;
   confirmedAt: string | null;
   cancelledAt: string | null;
   reason: CancellationReason | null;
-  capturedAmount: number | null;
-  refundedAmount: number | null;
+  capturedAmount: Cents | null;
+  refundedAmount: Cents | null;
 }
 
-export interface ProductListing { sku: string; price: number; listedAt: string }
+export interface ProductListing { sku: string; price: Cents; listedAt: string }
 export interface EventCount { eventType: string; topic: string; partition: number; count: number }
 
 const earlier = (a: string | null, b: string) => a === null || Date.parse(b) < Date.parse(a);

@@ -12,7 +12,7 @@
  */
 import type { Pool } from "pg";
 import { Counter, Gauge } from "prom-client";
-import { newEvent, topics, type CancellationReason, type EmailKind, type EventOf } from "@shop/contracts";
+import { newEvent, topics, type CancellationReason, type Cents, type EmailKind, type EventOf } from "@shop/contracts";
 import { reportContradiction, withTransaction, type Keyring, type Outbox, type TraceContext } from "@shop/messaging";
 import type { Logger } from "@shop/observability";
 import * as db from "./db";
@@ -33,7 +33,8 @@ export interface Mail {
   text: string;
 }
 
-const money = (cents: number) => (cents / 100).toFixed(2); // Simplification: one currency, implied
+/** 1999 → "19.99", in integer arithmetic (no float in between). Simplification: one currency, implied. */
+const money = (amount: Cents) => `${(amount - (amount % 100)) / 100}.${String(amount % 100).padStart(2, "0")}`;
 const shortId = (orderId: string) => orderId.slice(0, 8);
 
 export function receipt(event: EventOf<"OrderConfirmed">): Mail {

@@ -1,20 +1,25 @@
 /** Every SQL statement of the inventory service. Each function takes the connection or transaction to use. */
 import type { ClientBase, Pool } from "pg";
+import { cents, type Cents } from "@shop/contracts";
 
-export interface Product { sku: string; name: string; price: number; quantity: number }
-export interface StockRow { sku: string; name: string; price: number; available: number; reserved: number; sold: number }
+export interface Product { sku: string; name: string; price: Cents; quantity: number }
+export interface StockRow { sku: string; name: string; price: Cents; available: number; reserved: number; sold: number }
 
-const stockColumns = "sku, name, price::float8 AS price, available, reserved, sold";
+const stockColumns = "sku, name, price, available, reserved, sold";
+
+/** A products row as pg returns it: price is bigint, which comes as text (money.ts in packages/contracts). */
+type StockColumns = Omit<StockRow, "price"> & { price: string };
+const toStock = (row: StockColumns): StockRow => ({ ...row, price: cents(row.price) });
 
 /** Inserts the products not there yet; returns those it inserted (a concurrent seeder's rows are skipped). */
 export async function insertProducts(db: ClientBase, products: readonly Product[]): Promise<Omit<Product, "quantity">[]> {
-  const { rows } = await db.query<Omit<Product, "quantity">>(
+  const { rows } = await db.query<{ sku: string; name: string; price: string }>(
     `INSERT INTO products (sku, name, price, available)
      SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::integer[])
      ON CONFLICT (sku) DO NOTHING
-     RETURNING sku, name, price::float8 AS price`,
+     RETURNING sku, name, price`,
     [products.map((p) => p.sku), products.map((p) => p.name), products.map((p) => p.price), products.map((p) => p.quantity)]);
-  return rows;
+  return rows.map((row) => ({ ...row, price: cents(row.price) }));
 }
 
 export async function hasProducts(db: ClientBase): Promise<boolean> {
@@ -23,13 +28,13 @@ export async function hasProducts(db: ClientBase): Promise<boolean> {
 }
 
 export async function allStock(db: ClientBase | Pool): Promise<StockRow[]> {
-  const { rows } = await db.query<StockRow>(`SELECT ${stockColumns} FROM products ORDER BY sku`);
-  return rows;
+  const { rows } = await db.query<StockColumns>(`SELECT ${stockColumns} FROM products ORDER BY sku`);
+  return rows.map(toStock);
 }
 
 export async function stockOf(db: ClientBase | Pool, sku: string): Promise<StockRow | undefined> {
-  const { rows } = await db.query<StockRow>(`SELECT ${stockColumns} FROM products WHERE sku = $1`, [sku]);
-  return rows[0];
+  const { rows } = await db.query<StockColumns>(`SELECT ${stockColumns} FROM products WHERE sku = $1`, [sku]);
+  return rows[0] && toStock(rows[0]);
 }
 
 /** A reservation: the units of one SKU an order holds, sold, or gave back; and whether the order was confirmed (OrderConfirmed). */
@@ -72,9 +77,9 @@ export async function releasedOrdersOf(db: ClientBase, orderIds: readonly string
  * cannot deadlock; orders are always locked first). Unknown SKUs are simply not returned.
  */
 export async function lockProducts(db: ClientBase, skus: readonly string[]): Promise<StockRow[]> {
-  const { rows } = await db.query<StockRow>(
+  const { rows } = await db.query<StockColumns>(
     `SELECT ${stockColumns} FROM products WHERE sku = ANY($1::text[]) ORDER BY sku FOR UPDATE`, [[...new Set(skus)]]);
-  return rows;
+  return rows.map(toStock);
 }
 
 /**

@@ -1,6 +1,6 @@
 /** Every SQL statement of the order service. Each function takes the pool, connection or transaction to use. */
 import type { ClientBase, Pool } from "pg";
-import type { OrderLine, ShippingAddress } from "@shop/contracts";
+import { cents, type Cents, type OrderLine, type ShippingAddress } from "@shop/contracts";
 import type { OrderStatus } from "./order-saga";
 
 /** A pool (one statement, autocommit) or a client inside a transaction. */
@@ -13,7 +13,7 @@ export interface OrderRow {
   customerId: string;
   email: string;
   items: OrderLine[];
-  total: number;
+  total: Cents;
   paymentMethod: string;
   shippingAddress: ShippingAddress;
   createdAt: Date;
@@ -25,22 +25,28 @@ export interface HistoryRow { eventType: string; occurredAt: string; producer: s
 /** A row to add to an order's history: the event that happened to it. */
 export interface HistoryEntry { orderId: string; eventId: string; eventType: string; occurredAt: string; producer: string }
 
-const orderColumns = `id, status, reason, customer_id AS "customerId", email, items, total::float8 AS total,
+const orderColumns = `id, status, reason, customer_id AS "customerId", email, items, total,
   payment_method AS "paymentMethod", shipping_address AS "shippingAddress", created_at AS "createdAt", body_sha256 AS "bodySha256"`;
 
-export async function prices(db: Db, skus: string[]): Promise<Map<string, number>> {
-  const { rows } = await db.query<{ sku: string; price: number }>(
-    "SELECT sku, price::float8 AS price FROM catalog WHERE sku = ANY($1)", [skus]);
-  return new Map(rows.map((row) => [row.sku, row.price]));
+/** An orders row as pg returns it: total is bigint, which comes as text (money.ts). */
+type OrderColumns = Omit<OrderRow, "total"> & { total: string };
+const toOrder = (row: OrderColumns): OrderRow => ({ ...row, total: cents(row.total) });
+
+/** A product of order's catalogue: what it charges for a SKU. */
+export interface CatalogProduct { sku: string; name: string; price: Cents }
+
+export async function prices(db: Db, skus: string[]): Promise<Map<string, Cents>> {
+  const { rows } = await db.query<{ sku: string; price: string }>("SELECT sku, price FROM catalog WHERE sku = ANY($1)", [skus]);
+  return new Map(rows.map((row) => [row.sku, cents(row.price)]));
 }
 
-export async function catalog(db: Db): Promise<{ sku: string; name: string; price: number }[]> {
-  const { rows } = await db.query<{ sku: string; name: string; price: number }>("SELECT sku, name, price::float8 AS price FROM catalog ORDER BY sku");
-  return rows;
+export async function catalog(db: Db): Promise<CatalogProduct[]> {
+  const { rows } = await db.query<{ sku: string; name: string; price: string }>("SELECT sku, name, price FROM catalog ORDER BY sku");
+  return rows.map((row) => ({ ...row, price: cents(row.price) }));
 }
 
 /** Stores products as listed (the latest listing of a SKU wins): one statement for any number. */
-export async function upsertProducts(db: Db, products: readonly { sku: string; name: string; price: number }[]): Promise<void> {
+export async function upsertProducts(db: Db, products: readonly CatalogProduct[]): Promise<void> {
   // One row per SKU, the last one given: an INSERT ... ON CONFLICT cannot change a row twice.
   const latest = [...new Map(products.map((product) => [product.sku, product])).values()];
   if (latest.length === 0) return;
@@ -74,9 +80,9 @@ export async function insertOrders(db: Db, orders: readonly { order: OrderRow; i
 /** The orders these idempotency keys placed, by key (no statement for no keys). */
 export async function ordersByIdempotencyKeys(db: Db, keys: readonly string[]): Promise<Map<string, OrderRow>> {
   if (keys.length === 0) return new Map();
-  const { rows } = await db.query<OrderRow & { idempotencyKey: string }>(
+  const { rows } = await db.query<OrderColumns & { idempotencyKey: string }>(
     `SELECT ${orderColumns}, idempotency_key AS "idempotencyKey" FROM orders WHERE idempotency_key = ANY($1::text[])`, [[...new Set(keys)]]);
-  return new Map(rows.map(({ idempotencyKey, ...order }) => [idempotencyKey, order]));
+  return new Map(rows.map(({ idempotencyKey, ...order }) => [idempotencyKey, toOrder(order)]));
 }
 
 export async function orderByIdempotencyKey(db: Db, key: string): Promise<OrderRow | undefined> {
@@ -90,15 +96,15 @@ export async function countOrdersOf(db: Db, customerId: string): Promise<number>
 }
 
 export async function findOrder(db: Db, id: string): Promise<OrderRow | undefined> {
-  const { rows } = await db.query<OrderRow>(`SELECT ${orderColumns} FROM orders WHERE id = $1`, [id]);
-  return rows[0];
+  const { rows } = await db.query<OrderColumns>(`SELECT ${orderColumns} FROM orders WHERE id = $1`, [id]);
+  return rows[0] && toOrder(rows[0]);
 }
 
 /** These orders, locked until the transaction ends, in id order (two batches sharing orders cannot deadlock). */
 export async function lockOrders(db: Db, ids: readonly string[]): Promise<Map<string, OrderRow>> {
-  const { rows } = await db.query<OrderRow>(
+  const { rows } = await db.query<OrderColumns>(
     `SELECT ${orderColumns} FROM orders WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [[...new Set(ids)]]);
-  return new Map(rows.map((row) => [row.id, row]));
+  return new Map(rows.map((row) => [row.id, toOrder(row)]));
 }
 
 /** Writes the orders' status and reason: one statement for any number of orders. */

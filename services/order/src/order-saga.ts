@@ -8,7 +8,7 @@
  * later fact moves the order forward from any earlier status. A final status never changes:
  * a cancelled order stays cancelled whatever arrives later.
  */
-import type { CancellationReason } from "@shop/contracts";
+import type { CancellationReason, Cents } from "@shop/contracts";
 
 export type OrderStatus = "PENDING" | "RESERVED" | "PAID" | "CONFIRMED" | "CANCELLED";
 
@@ -22,7 +22,8 @@ export type SagaFact =
   | "ShipmentFailed"
   | "DeadlinePassed";
 
-export type Transition = { to: OrderStatus; reason?: CancellationReason };
+/** Where a fact moves an order: a cancellation always says why, no other move has a reason. */
+export type Transition = { to: "CANCELLED"; reason: CancellationReason } | { to: Exclude<OrderStatus, "CANCELLED"> };
 
 const cancel = (reason: CancellationReason): Transition => ({ to: "CANCELLED", reason });
 
@@ -66,7 +67,7 @@ export const isFinal = (status: OrderStatus): boolean => status === "CONFIRMED" 
  * total; anything else is not acted on, and the real outcome (a PaymentFailed, a capture of the
  * total, or the deadline) still ends the saga. Undefined: no contradiction.
  */
-export function contradiction(total: number, fact: SagaFact, capturedAmount: number | undefined): string | undefined {
+export function contradiction(total: Cents, fact: SagaFact, capturedAmount: Cents | undefined): string | undefined {
   if (fact === "PaymentCaptured" && capturedAmount !== total) return `captured ${capturedAmount} cents, the order total is ${total}`;
   return undefined;
 }

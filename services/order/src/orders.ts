@@ -6,7 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Pool, PoolClient } from "pg";
-import { newEvent, personalFields, topics, type EventOf, type OrderLine, type ShippingAddress } from "@shop/contracts";
+import { newEvent, personalFields, topics, type Cents, type EventOf, type OrderLine, type ShippingAddress } from "@shop/contracts";
 import { sealFields, withTransaction, type Contradiction, type OutgoingEvent, type Outbox, type TraceContext } from "@shop/messaging";
 
 type OrderConfirmed = EventOf<"OrderConfirmed">;
@@ -29,7 +29,7 @@ export interface OrderView {
   orderId: string;
   status: OrderStatus;
   reason?: string;
-  total: number;
+  total: Cents;
   items: OrderLine[];
   history: db.HistoryRow[];
 }
@@ -173,7 +173,7 @@ export async function placeOrder(deps: OrdersDeps, request: OrderRequest, idempo
 }
 
 /** A new order, PENDING, priced from the catalogue (every SKU known). */
-function newOrder(request: OrderRequest, prices: Map<string, number>, requestSha256: string, now: Date): db.OrderRow {
+function newOrder(request: OrderRequest, prices: Map<string, Cents>, requestSha256: string, now: Date): db.OrderRow {
   const items: OrderLine[] = request.items.map(({ sku, quantity }) => ({ sku, quantity, unitPrice: prices.get(sku)! }));
   return {
     id: randomUUID(), status: "PENDING", reason: null, customerId: request.customerId, email: request.email, items,
@@ -192,8 +192,8 @@ function sameOrderAgain(existing: db.OrderRow, requestSha256: string): Placement
 export interface Fact {
   fact: SagaFact;
   orderId: string;
-  /** PaymentCaptured only: the amount charged, in cents (the order confirms only a capture of its total). */
-  capturedAmount?: number;
+  /** PaymentCaptured only: the amount charged (the order confirms only a capture of its total). */
+  capturedAmount?: Cents;
   /** The event that carries the fact; absent for the deadline. */
   event?: { eventId: string; eventType: string; occurredAt: string; producer: string };
   /** The trace context the events it causes continue (the consumer span's); default: the active one. */
@@ -252,14 +252,14 @@ export function decideFact(order: db.OrderRow, { fact, event, orderId, capturedA
   const history: db.HistoryEntry[] = event ? [historyEntry(order.id, event)] : [];
   const transition = nextStatus(order.status, fact);
   if (!transition) return { order, history };
-  const changed = { ...order, status: transition.to, reason: transition.reason ?? null };
+  const changed = { ...order, status: transition.to, reason: transition.to === "CANCELLED" ? transition.reason : null };
   const context = { producer: "order" as const, now: () => now, ...(event ? { causedBy: event } : {}) };
   let announced: OrderConfirmed | OrderCancelled | undefined;
   if (transition.to === "CONFIRMED") {
     announced = newEvent("OrderConfirmed", { orderId: order.id, customerEmail: order.email, items: order.items, total: order.total }, context);
   }
   if (transition.to === "CANCELLED") {
-    announced = newEvent("OrderCancelled", { orderId: order.id, reason: transition.reason!, customerEmail: order.email }, context);
+    announced = newEvent("OrderCancelled", { orderId: order.id, reason: transition.reason, customerEmail: order.email }, context);
   }
   if (announced) history.push(historyEntry(order.id, announced));
   return { order: changed, history, ...(announced ? { event: announced } : {}) };

@@ -12,7 +12,7 @@
  * decide fact by fact in memory, save (recordFacts).
  */
 import type { Pool, PoolClient } from "pg";
-import { newEvent, topics, type EventOf, type ShopEvent } from "@shop/contracts";
+import { newEvent, topics, type Cents, type EventOf, type ShopEvent } from "@shop/contracts";
 import type { Contradiction, Outbox, OutgoingEvent, TraceContext } from "@shop/messaging";
 import * as db from "./db";
 import { charge } from "./provider";
@@ -22,12 +22,13 @@ export type PaymentStatus = "pending" | "captured" | "declined" | "refunded" | "
 /** The events payment learns something from. */
 export type PaymentFact = EventOf<"OrderPlaced" | "StockReserved" | "OrderCancelled" | "ShipmentFailed" | "OrderConfirmed">;
 
-export type Step = "charge" | "refund" | "cancel";
+/** What to do now, with what the step acts on: the order to charge, or the capture to refund. */
+export type Step = { step: "charge"; order: db.OrderToCharge } | { step: "refund"; capture: db.Capture } | { step: "cancel" };
 
 /** The row with one more fact stored on it. */
 export function withFact(payment: db.PaymentRow, fact: PaymentFact): db.PaymentRow {
   switch (fact.eventType) {
-    case "OrderPlaced": return { ...payment, amount: fact.total, paymentMethod: fact.paymentMethod };
+    case "OrderPlaced": return { ...payment, order: { amount: fact.total, paymentMethod: fact.paymentMethod } };
     case "StockReserved": return { ...payment, stockReserved: true };
     case "OrderCancelled": case "ShipmentFailed": return { ...payment, cancelled: true };
     case "OrderConfirmed": return { ...payment, orderConfirmed: true };
@@ -46,10 +47,9 @@ export function contradiction(payment: db.PaymentRow, fact: PaymentFact): string
 
 /** The rules, whatever order the facts came in. Read each line as "in this state, do this". */
 export function nextStep(payment: db.PaymentRow): Step | undefined {
-  const orderKnown = payment.amount !== null && payment.paymentMethod !== null;
-  if (payment.status === "pending" && payment.cancelled) return "cancel"; // never charge a cancelled order
-  if (payment.status === "pending" && payment.stockReserved && orderKnown) return "charge";
-  if (payment.status === "captured" && payment.cancelled) return "refund"; // shipping failed, or a charge and a cancel crossed
+  if (payment.status === "pending" && payment.cancelled) return { step: "cancel" }; // never charge a cancelled order
+  if (payment.status === "pending" && payment.stockReserved && payment.order) return { step: "charge", order: payment.order };
+  if (payment.status === "captured" && payment.cancelled) return { step: "refund", capture: payment.capture }; // shipping failed, or a charge and a cancel crossed
   return undefined; // waiting for a fact, or done: a decline, refund or cancel is final
 }
 
@@ -99,29 +99,30 @@ export function applyFact(before: db.PaymentRow, fact: PaymentFact): { payment: 
   const payment = withFact(before, fact);
   const context = { producer: "payment" as const, causedBy: fact };
 
-  switch (nextStep(payment)) {
+  const next = nextStep(payment);
+  switch (next?.step) {
     case "charge": {
-      const amount = payment.amount!; // nextStep charges only when the order is known
-      const result = charge({ orderId, amount, paymentMethod: payment.paymentMethod! });
+      const { amount, paymentMethod } = next.order;
+      const result = charge({ orderId, amount, paymentMethod });
       if (result.outcome === "captured") {
         return {
-          payment: { ...payment, status: "captured", paymentId: result.paymentId },
+          payment: { ...payment, status: "captured", capture: { paymentId: result.paymentId, amount } },
           event: newEvent("PaymentCaptured", { orderId, paymentId: result.paymentId, amount }, context),
         };
       }
       return {
-        payment: { ...payment, status: "declined", reason: result.reason },
+        payment: { ...payment, status: "declined", capture: null, reason: result.reason },
         event: newEvent("PaymentFailed", { orderId, reason: result.reason }, context),
       };
     }
     case "refund":
       // Simplification: the simulated provider's refunds always succeed, so there is no call to make.
       return {
-        payment: { ...payment, status: "refunded", refundedAmount: payment.amount! },
-        event: newEvent("PaymentRefunded", { orderId, paymentId: payment.paymentId!, amount: payment.amount! }, context),
+        payment: { ...payment, status: "refunded", capture: next.capture },
+        event: newEvent("PaymentRefunded", { orderId, paymentId: next.capture.paymentId, amount: next.capture.amount }, context),
       };
     case "cancel":
-      return { payment: { ...payment, status: "cancelled" } };
+      return { payment: { ...payment, status: "cancelled", capture: null } };
     case undefined:
       return { payment };
   }
@@ -131,10 +132,10 @@ export function applyFact(before: db.PaymentRow, fact: PaymentFact): { payment: 
 export interface PaymentView {
   orderId: string;
   status: PaymentStatus;
-  /** The order total in cents; null while OrderPlaced has not arrived. */
-  amount: number | null;
-  capturedAmount: number;
-  refundedAmount: number;
+  /** The order total; null while OrderPlaced has not arrived. */
+  amount: Cents | null;
+  capturedAmount: Cents;
+  refundedAmount: Cents;
   paymentId?: string;
   reason?: string;
 }
@@ -143,9 +144,9 @@ export async function getPayment(pool: Pool, orderId: string): Promise<PaymentVi
   const payment = await db.findPayment(pool, orderId);
   if (!payment) return undefined;
   return {
-    orderId, status: payment.status, amount: payment.amount,
-    capturedAmount: payment.paymentId ? payment.amount! : 0, refundedAmount: payment.refundedAmount,
-    ...(payment.paymentId ? { paymentId: payment.paymentId } : {}),
+    orderId, status: payment.status, amount: payment.order?.amount ?? null,
+    capturedAmount: payment.capture?.amount ?? 0, refundedAmount: db.refundedAmount(payment),
+    ...(payment.capture ? { paymentId: payment.capture.paymentId } : {}),
     ...(payment.reason ? { reason: payment.reason } : {}),
   };
 }

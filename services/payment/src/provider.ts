@@ -4,11 +4,11 @@
  * declined, any other token (`tok_visa`) is charged.
  */
 import { createHash } from "node:crypto";
+import type { Cents } from "@shop/contracts";
 
 export interface ChargeRequest {
   orderId: string;
-  /** Cents. */
-  amount: number;
+  amount: Cents;
   /** The card token from the order, e.g. tok_visa. */
   paymentMethod: string;
 }

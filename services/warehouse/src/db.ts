@@ -1,6 +1,6 @@
 /** Every SQL statement of the warehouse service. Each function takes the connection or transaction to use. */
 import type { ClientBase, Pool } from "pg";
-import type { ShippingAddress } from "@shop/contracts";
+import { cents, type Cents, type ShippingAddress } from "@shop/contracts";
 import type { ShipmentStatus } from "./shipments";
 
 /** An order's shipment: the facts known about the order so far, and what the warehouse did about them. */
@@ -9,11 +9,11 @@ export interface ShipmentRow {
   status: ShipmentStatus;
   /** Null until OrderPlaced arrived. */
   shippingAddress: ShippingAddress | null;
-  /** Cents, from OrderPlaced; null until it arrived. */
-  orderTotal: number | null;
+  /** From OrderPlaced; null until it arrived. */
+  orderTotal: Cents | null;
   paid: boolean;
-  /** Cents, from PaymentCaptured; a parcel is booked only when it equals the order total. */
-  capturedAmount: number | null;
+  /** From PaymentCaptured; a parcel is booked only when it equals the order total. */
+  capturedAmount: Cents | null;
   cancelled: boolean;
   /** OrderConfirmed arrived: a later OrderCancelled contradicts it. */
   orderConfirmed: boolean;
@@ -22,8 +22,14 @@ export interface ShipmentRow {
   reason: string | null;
 }
 
-const columns = `order_id AS "orderId", status, shipping_address AS "shippingAddress", order_total::float8 AS "orderTotal", paid,
-  captured_amount::float8 AS "capturedAmount", cancelled, order_confirmed AS "orderConfirmed", shipment_id AS "shipmentId", carrier, reason`;
+const columns = `order_id AS "orderId", status, shipping_address AS "shippingAddress", order_total AS "orderTotal", paid,
+  captured_amount AS "capturedAmount", cancelled, order_confirmed AS "orderConfirmed", shipment_id AS "shipmentId", carrier, reason`;
+
+/** A shipments row as pg returns it: the amounts are bigint, which comes as text (money.ts in packages/contracts). */
+type ShipmentColumns = Omit<ShipmentRow, "orderTotal" | "capturedAmount"> & { orderTotal: string | null; capturedAmount: string | null };
+const toShipment = ({ orderTotal, capturedAmount, ...row }: ShipmentColumns): ShipmentRow => ({
+  ...row, orderTotal: orderTotal === null ? null : cents(orderTotal), capturedAmount: capturedAmount === null ? null : cents(capturedAmount),
+});
 
 /**
  * The shipment rows of these orders, created empty by the first fact about an order, and locked
@@ -35,8 +41,8 @@ const columns = `order_id AS "orderId", status, shipping_address AS "shippingAdd
 export async function lockShipments(tx: ClientBase, orderIds: readonly string[]): Promise<Map<string, ShipmentRow>> {
   const ids = [...new Set(orderIds)].sort();
   await tx.query("INSERT INTO shipments (order_id) SELECT unnest($1::uuid[]) ORDER BY 1 ON CONFLICT (order_id) DO NOTHING", [ids]);
-  const { rows } = await tx.query<ShipmentRow>(`SELECT ${columns} FROM shipments WHERE order_id = ANY($1::uuid[]) ORDER BY order_id FOR UPDATE`, [ids]);
-  return new Map(rows.map((row) => [row.orderId, row]));
+  const { rows } = await tx.query<ShipmentColumns>(`SELECT ${columns} FROM shipments WHERE order_id = ANY($1::uuid[]) ORDER BY order_id FOR UPDATE`, [ids]);
+  return new Map(rows.map((row) => [row.orderId, toShipment(row)]));
 }
 
 /** Writes the rows back: one statement for any number of rows. */
@@ -56,6 +62,6 @@ export async function saveShipments(tx: ClientBase, shipments: readonly Shipment
 }
 
 export async function findShipment(db: ClientBase | Pool, orderId: string): Promise<ShipmentRow | undefined> {
-  const { rows } = await db.query<ShipmentRow>(`SELECT ${columns} FROM shipments WHERE order_id = $1`, [orderId]);
-  return rows[0];
+  const { rows } = await db.query<ShipmentColumns>(`SELECT ${columns} FROM shipments WHERE order_id = $1`, [orderId]);
+  return rows[0] && toShipment(rows[0]);
 }

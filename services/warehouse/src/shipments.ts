@@ -28,7 +28,8 @@ export type ShipmentStatus = "pending" | "scheduled" | "failed" | "cancelled";
 /** The events the warehouse learns something from. */
 export type ShipmentFact = EventOf<"OrderPlaced" | "PaymentCaptured" | "OrderCancelled" | "OrderConfirmed">;
 
-export type Step = "ship" | "cancel";
+/** What to do now, with what the step acts on: the (sealed) address to ship to. */
+export type Step = { step: "ship"; shippingAddress: ShippingAddress } | { step: "cancel" };
 
 /** The address with its sealed lines opened, or undefined when the customer was erased. */
 export type OpenAddress = (sealed: ShippingAddress) => ShippingAddress | undefined;
@@ -60,8 +61,8 @@ export function contradiction(shipment: db.ShipmentRow, fact: ShipmentFact): str
 export function nextStep(shipment: db.ShipmentRow): Step | undefined {
   const open = shipment.status === "pending" || shipment.status === "scheduled";
   const paidInFull = shipment.paid && shipment.capturedAmount === shipment.orderTotal; // also checks a capture stored before the total was known
-  if (open && shipment.cancelled) return "cancel"; // never ship a cancelled order
-  if (shipment.status === "pending" && paidInFull && shipment.shippingAddress) return "ship";
+  if (open && shipment.cancelled) return { step: "cancel" }; // never ship a cancelled order
+  if (shipment.status === "pending" && paidInFull && shipment.shippingAddress) return { step: "ship", shippingAddress: shipment.shippingAddress };
   return undefined; // waiting for a fact, or done
 }
 
@@ -111,9 +112,10 @@ export function applyFact(before: db.ShipmentRow, fact: ShipmentFact, openAddres
   const shipment = withFact(before, fact);
   const context = { producer: "warehouse" as const, causedBy: fact };
 
-  switch (nextStep(shipment)) {
+  const next = nextStep(shipment);
+  switch (next?.step) {
     case "ship": {
-      const address = openAddress(shipment.shippingAddress!); // nextStep ships only with an address
+      const address = openAddress(next.shippingAddress);
       const booking = address ? book(orderId, address) : { outcome: "refused" as const, reason: erasedAddressReason };
       if (booking.outcome === "booked") {
         return {
