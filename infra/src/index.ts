@@ -19,3 +19,4 @@ export { startControlApi, supervisorFileOf } from "./control-api";
 export { infraControl } from "./infra-control";
 export { parseScale } from "./scale";
 export { portOf } from "./service-env";
+export { serviceNodeArgs } from "./service-command";

@@ -12,7 +12,7 @@ import path from "node:path";
 import { Writable } from "node:stream";
 import { context, propagation, trace } from "@opentelemetry/api";
 import { useEnvironment } from "@shop/testkit";
-import { createApp } from "./http";
+import { createApp } from "@shop/service-kit";
 import { createLogger } from "./logger";
 import { startTelemetry } from "./telemetry";
 

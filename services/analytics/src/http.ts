@@ -1,16 +1,14 @@
 import type { Pool } from "pg";
-import { createApp, type Logger, type ReadinessCheck } from "@shop/observability";
+import { createApp, type AppOptions } from "@shop/service-kit";
 import { getKpis } from "./kpis";
 
-export interface HttpDeps {
-  logger: Logger;
+export interface HttpDeps extends AppOptions {
   pool: Pool;
-  readiness: Record<string, ReadinessCheck>;
 }
 
 /** Builds the HTTP API without listening, so tests can call it with app.inject(). */
 export function buildHttp(deps: HttpDeps) {
-  const app = createApp({ logger: deps.logger, readiness: deps.readiness });
+  const app = createApp(deps);
 
   app.get("/kpis", () => getKpis(deps.pool));
 

@@ -13,7 +13,8 @@ import { claim, countUnconfirmed } from "./db";
 import { listEmails, messageIdOf, receipt } from "./emails";
 import { eventHandler } from "./events";
 import { createMailer, type Mailer } from "./smtp";
-import { testDatabase, testKeyring, testSmtpServer, type TestSmtpServer } from "./testing";
+import { testDatabase } from "@shop/service-kit/testing";
+import { testKeyring, testSmtpServer, type TestSmtpServer } from "./testing";
 
 let db: Awaited<ReturnType<typeof testDatabase>>;
 let smtp: TestSmtpServer;

@@ -11,7 +11,8 @@ import { freshDatabase, useEnvironment } from "@shop/testkit";
 import { listEmails } from "./emails";
 import { eventHandler } from "./events";
 import { createMailer } from "./smtp";
-import { testDatabase, testKeyring, testSmtpServer } from "./testing";
+import { testDatabase } from "@shop/service-kit/testing";
+import { testKeyring, testSmtpServer } from "./testing";
 
 test("when the SMTP server is down, then the consumer retries until it is back, and the receipt goes once, nothing dead-lettered", async () => {
   const kafka = { clientId: "email-test", brokers: useEnvironment().brokers, credentials: useEnvironment().kafkaCredentials("admin") };

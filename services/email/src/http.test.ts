@@ -6,7 +6,8 @@ import { anyQueryString } from "@shop/testkit";
 import { receipt, sendMails } from "./emails";
 import { buildHttp } from "./http";
 import { createMailer, type Mailer } from "./smtp";
-import { testDatabase, testKeyring, testSmtpServer, type TestSmtpServer } from "./testing";
+import { testDatabase } from "@shop/service-kit/testing";
+import { testKeyring, testSmtpServer, type TestSmtpServer } from "./testing";
 
 let db: Awaited<ReturnType<typeof testDatabase>>;
 let smtp: TestSmtpServer;

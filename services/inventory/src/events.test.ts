@@ -6,7 +6,7 @@ import { statementsDuring } from "@shop/testkit";
 import { createLogger } from "@shop/observability";
 import { eventHandler } from "./events";
 import { seedCatalog } from "./stock";
-import { testDatabase, type TestDatabase } from "./testing";
+import { testDatabase, type TestDatabase } from "@shop/service-kit/testing";
 
 let db: TestDatabase;
 let handle: ReturnType<typeof eventHandler>;

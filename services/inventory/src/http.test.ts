@@ -7,7 +7,7 @@ import { createLogger } from "@shop/observability";
 import { anyQueryString, anyUrlPart } from "@shop/testkit";
 import { buildHttp } from "./http";
 import { reserve, seedCatalog } from "./stock";
-import { testDatabase, type TestDatabase } from "./testing";
+import { testDatabase, type TestDatabase } from "@shop/service-kit/testing";
 
 let db: TestDatabase;
 let app: ReturnType<typeof buildHttp>;

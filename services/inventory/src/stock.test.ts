@@ -8,7 +8,7 @@ import { newEvent, type EventOf, type EventType, type OrderLine } from "@shop/co
 import { withTransaction } from "@shop/messaging";
 import { createLogger } from "@shop/observability";
 import { cancel, commit, readCatalog, release, reserve, seedCatalog, stockLines, type StockDeps } from "./stock";
-import { testDatabase, type TestDatabase } from "./testing";
+import { testDatabase, type TestDatabase } from "@shop/service-kit/testing";
 
 let db: TestDatabase;
 let deps: StockDeps;

@@ -6,18 +6,19 @@
  */
 import fc from "fast-check";
 import { withTransaction } from "@shop/messaging";
-import { anyQueryString, anyUrlPart, type FreshDatabase } from "@shop/testkit";
+import { anyQueryString, anyUrlPart } from "@shop/testkit";
 import { upsertProducts } from "./db";
 import { loadShedder } from "./load-shedding";
-import { httpTestApp, noSheddingLimits, testDatabase, validOrderBody } from "./testing";
+import { testDatabase, type TestDatabase } from "@shop/service-kit/testing";
+import { httpTestApp, noSheddingLimits, validOrderBody } from "./testing";
 
-let db: FreshDatabase;
+let db: TestDatabase;
 let app: ReturnType<typeof httpTestApp>;
 
 beforeAll(async () => {
-  db = await testDatabase("order_http_property_test");
+  db = await testDatabase("order");
   await withTransaction(db.pool, (tx) => upsertProducts(tx, [{ sku: "TEE-1", name: "T-shirt", price: 1500 }]));
-  app = httpTestApp(db.pool, loadShedder(db.pool, noSheddingLimits));
+  app = httpTestApp(db, loadShedder(db.pool, noSheddingLimits));
 });
 afterAll(async () => {
   await app.close();

@@ -1,16 +1,16 @@
 import { withTransaction } from "@shop/messaging";
-import type { FreshDatabase } from "@shop/testkit";
 import { upsertProducts } from "./db";
 import { loadShedder } from "./load-shedding";
-import { httpTestApp, noSheddingLimits, testDatabase, validOrderBody } from "./testing";
+import { testDatabase, type TestDatabase } from "@shop/service-kit/testing";
+import { httpTestApp, noSheddingLimits, validOrderBody } from "./testing";
 
-let db: FreshDatabase;
+let db: TestDatabase;
 let app: ReturnType<typeof httpTestApp>;
 
 beforeAll(async () => {
-  db = await testDatabase("order_http_test");
+  db = await testDatabase("order");
   await withTransaction(db.pool, (tx) => upsertProducts(tx, [{ sku: "TEE-1", name: "T-shirt", price: 1500 }]));
-  app = httpTestApp(db.pool, loadShedder(db.pool, noSheddingLimits));
+  app = httpTestApp(db, loadShedder(db.pool, noSheddingLimits));
 });
 afterAll(async () => {
   await app.close();

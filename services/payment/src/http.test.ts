@@ -6,7 +6,7 @@ import { createLogger } from "@shop/observability";
 import { anyQueryString, anyUrlPart } from "@shop/testkit";
 import { buildHttp } from "./http";
 import { recordFacts } from "./payments";
-import { testDatabase } from "./testing";
+import { testDatabase } from "@shop/service-kit/testing";
 
 let db: Awaited<ReturnType<typeof testDatabase>>;
 let app: ReturnType<typeof buildHttp>;

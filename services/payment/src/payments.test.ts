@@ -10,7 +10,7 @@ import { silentLogger, withTransaction } from "@shop/messaging";
 import { statementsDuring } from "@shop/testkit";
 import { eventHandler } from "./events";
 import { applyFact, contradiction, getPayment, nextStep } from "./payments";
-import { testDatabase } from "./testing";
+import { testDatabase } from "@shop/service-kit/testing";
 
 let db: Awaited<ReturnType<typeof testDatabase>>;
 let handle: ReturnType<typeof eventHandler>;

@@ -10,7 +10,8 @@ import { silentLogger, withTransaction } from "@shop/messaging";
 import { statementsDuring } from "@shop/testkit";
 import { eventHandler } from "./events";
 import { applyFact, contradiction, erasedAddressReason, getShipment, nextStep } from "./shipments";
-import { testDatabase, testKeyring } from "./testing";
+import { testDatabase } from "@shop/service-kit/testing";
+import { testKeyring } from "./testing";
 
 let db: Awaited<ReturnType<typeof testDatabase>>;
 let handle: ReturnType<typeof eventHandler>;

@@ -1,6 +1,6 @@
 import { Writable } from "node:stream";
 import { createApp } from "./http";
-import { createLogger } from "./logger";
+import { createLogger } from "@shop/observability";
 
 function appLoggingAt(level: string) {
   const lines: Record<string, unknown>[] = [];

@@ -1,16 +1,15 @@
 /**
- * For this service's tests (not used by the service): a fresh database migrated the way the
- * service migrates its own, and an outbox with the real schema-registry codec, so every event
- * is checked against its Avro schema as it goes in.
+ * For services' tests (the services never load this file): a fresh database migrated as the
+ * service migrates its own, and an outbox with the real schema-registry codec, so every event is
+ * checked against its Avro schema as it goes in and read back decoded.
  */
-import path from "node:path";
-import { lookupSchemaIds, type ShopEvent } from "@shop/contracts";
-import { createOutbox, messagingMigrations, migrate, migrationsIn, schemaRegistryCodec } from "@shop/messaging";
+import { lookupSchemaIds, type Service, type ShopEvent } from "@shop/contracts";
+import { createOutbox, migrate, schemaRegistryCodec } from "@shop/messaging";
 import { freshDatabase, useEnvironment } from "@shop/testkit";
+import { serviceMigrations } from "./migrations";
 
-export async function testDatabase(service: string) {
-  const db = await freshDatabase(`${service}_test`, (pool) =>
-    migrate(pool, [...messagingMigrations, ...migrationsIn(path.join(__dirname, "..", "migrations"), service)]));
+export async function testDatabase(service: Service) {
+  const db = await freshDatabase(`${service}_test`, (pool) => migrate(pool, serviceMigrations(service)));
   const { schemaRegistry } = useEnvironment(); // the read-only credential, as the service has
   const codec = schemaRegistryCodec({ ...schemaRegistry, schemaIds: await lookupSchemaIds(schemaRegistry) });
   /** Every outbox row, oldest first, its event decoded. */
@@ -20,6 +19,7 @@ export async function testDatabase(service: string) {
   }
   return {
     ...db,
+    codec,
     outbox: createOutbox({ codec }),
     outboxRows,
     /** The events in the outbox for this key (an orderId, or a sku), oldest first, decoded. */
