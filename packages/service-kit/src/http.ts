@@ -12,6 +12,7 @@ import Fastify, {
 import { randomBytes } from "node:crypto";
 import { context, propagation, ROOT_CONTEXT, trace, TraceFlags, type Context } from "@opentelemetry/api";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import type { Pool } from "pg";
 import { metricsResponse, type Logger } from "@shop/observability";
 
 /** A readiness check resolves when the dependency answers, and throws (or times out) when not. */
@@ -28,6 +29,11 @@ export interface AppOptions {
    * their message; undefined for any other error, which is a 500.
    */
   clientErrorStatus?: (error: Error) => number | undefined;
+}
+
+/** What a service's buildHttp takes at the least: the app's options and the service's database. */
+export interface ServiceHttpDeps extends AppOptions {
+  pool: Pool;
 }
 
 /**

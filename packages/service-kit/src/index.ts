@@ -3,8 +3,9 @@
  * it is the start-up and shutdown of all six services, step by step.
  */
 export { ConfigError, readConfig } from "./config";
-export { createApp, type App, type AppOptions, type ReadinessCheck } from "./http";
+export { createApp, type App, type AppOptions, type ReadinessCheck, type ServiceHttpDeps } from "./http";
 export { serviceMigrations } from "./migrations";
+export { followPersonalData } from "./personal-data";
 export { eventsOfType } from "./received-events";
 export { runService, type ServiceContext, type ServiceParts, type ServiceSpec } from "./run-service";
 export {

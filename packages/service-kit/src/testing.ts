@@ -1,10 +1,12 @@
 /**
  * For services' tests (the services never load this file): a fresh database migrated as the
  * service migrates its own, and an outbox with the real schema-registry codec, so every event is
- * checked against its Avro schema as it goes in and read back decoded.
+ * checked against its Avro schema as it goes in and read back decoded; and a keyring for a
+ * service that opens personal data.
  */
-import { lookupSchemaIds, type Service, type ShopEvent } from "@shop/contracts";
-import { createOutbox, migrate, schemaRegistryCodec } from "@shop/messaging";
+import { randomBytes, randomUUID } from "node:crypto";
+import { lookupSchemaIds, type PersonalDataCategory, type Service, type ShopEvent } from "@shop/contracts";
+import { createKeyring, createOutbox, localKek, migrate, schemaRegistryCodec, type DataKey } from "@shop/messaging";
 import { freshDatabase, useEnvironment } from "@shop/testkit";
 import { serviceMigrations } from "./migrations";
 
@@ -28,3 +30,20 @@ export async function testDatabase(service: Service) {
 }
 
 export type TestDatabase = Awaited<ReturnType<typeof testDatabase>>;
+
+/**
+ * A keyring holding a new key-encryption key of `category`, as the service's, and customers whose
+ * data keys it has read: `customer()` issues one, and gives it back with its erasure.
+ */
+export function testKeyring(category: PersonalDataCategory) {
+  const kek = localKek(category, randomBytes(32).toString("hex"));
+  const keyring = createKeyring({ [category]: kek });
+  return {
+    keyring,
+    async customer(): Promise<{ key: DataKey; erase: () => void }> {
+      const key = { keyId: randomUUID(), key: randomBytes(32) };
+      await keyring.issued({ keyId: key.keyId, category, kekId: kek.kekId, wrappedKey: await kek.wrap(key.key) });
+      return { key, erase: () => keyring.erased(key.keyId) };
+    },
+  };
+}

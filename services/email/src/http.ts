@@ -1,14 +1,12 @@
 import { timingSafeEqual } from "node:crypto";
 import { Type } from "@sinclair/typebox";
-import type { Pool } from "pg";
 import type { Keyring } from "@shop/messaging";
-import { createApp, type AppOptions } from "@shop/service-kit";
+import { createApp, type ServiceHttpDeps } from "@shop/service-kit";
 import { listEmails } from "./emails";
 
 const EmailsQuery = Type.Object({ orderId: Type.String({ format: "uuid", maxLength: 36 }) }, { additionalProperties: false });
 
-export interface HttpDeps extends AppOptions {
-  pool: Pool;
+export interface HttpDeps extends ServiceHttpDeps {
   /** Opens the stored, sealed addresses. */
   keyring: Keyring;
   /** The bearer token that sees addresses in full (EMAIL_ADMIN_TOKEN). */

@@ -4,9 +4,8 @@
 // emails.ts (the mails and the at-most-once protocol) → one-outcome.ts (a receipt or a
 // cancellation notice, never both) → smtp.ts (sending, and what a failure means) → db.ts (SQL) → migrations/.
 // The start-up and shutdown every service shares are runService's (packages/service-kit/src/run-service.ts).
-import { personalFields, topicOwners, topics } from "@shop/contracts";
-import { createKeyring, followKeyTopic, localKek, personalDataCodec } from "@shop/messaging";
-import { runService } from "@shop/service-kit";
+import { localKek } from "@shop/messaging";
+import { followPersonalData, runService } from "@shop/service-kit";
 import { loadConfig } from "./config";
 import { watchUnconfirmed } from "./emails";
 import { eventHandler } from "./events";
@@ -17,16 +16,13 @@ runService({
   service: "email",
   loadConfig,
   async compose({ config, kafka, logger, pool, readiness, registryCodec, startOutbox, onStop }) {
-    // The customers' e-mail keys, read from datakeys before consuming (decision 014); events keep
-    // the address sealed, a mail opens it to send.
-    const keyring = createKeyring({ contact: localKek("contact", config.PERSONAL_DATA_KEK_CONTACT) });
-    const keys = await followKeyTopic({ kafka, service: "email", topic: topics.datakeys, producer: topicOwners.datakeys, codec: registryCodec, keyring });
-    onStop(() => keys.stop());
-    const codec = personalDataCodec(registryCodec, { fields: personalFields(), keyring });
-    const outbox = startOutbox(codec);
-    const mailer = createMailer({ url: config.SMTP_URL, from: config.EMAIL_FROM });
+    const mailer = createMailer({ url: config.SMTP_URL, from: config.EMAIL_FROM }); // connects when it first sends
     onStop(async () => mailer.close()); // after the consumer: the batch in flight sends its mails first
     watchUnconfirmed(pool);
+    // The customers' e-mail keys (the contact category only, decision 014): a mail opens the address to send.
+    const keks = { contact: localKek("contact", config.PERSONAL_DATA_KEK_CONTACT) };
+    const { keyring, codec } = await followPersonalData({ service: "email", kafka, registryCodec, keks, onStop });
+    const outbox = startOutbox(codec);
     return {
       codec,
       handleBatch: eventHandler({ pool, outbox, mailer, logger, keyring }),

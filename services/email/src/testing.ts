@@ -4,25 +4,22 @@
  * refuse, or made to hang up at the worst moment. The test database is every service's
  * (@shop/service-kit/testing).
  */
-import { randomBytes, randomUUID } from "node:crypto";
 import { SMTPServer } from "smtp-server";
-import { createKeyring, localKek, seal } from "@shop/messaging";
+import { seal } from "@shop/messaging";
 import { freePort } from "@shop/infra";
+import { testKeyring as keyringFor } from "@shop/service-kit/testing";
 
 /**
- * A keyring holding the contact KEK, as the service's, and customers whose data keys it has
- * read: `customer()` issues one and gives back what an order would send (the address sealed)
- * and the erasure of that key.
+ * A keyring holding the contact KEK, as the service's: `customer()` gives back what an order
+ * would send (the address sealed) and the erasure of the customer's key.
  */
 export function testKeyring() {
-  const kek = localKek("contact", randomBytes(32).toString("hex"));
-  const keyring = createKeyring({ contact: kek });
+  const keys = keyringFor("contact");
   return {
-    keyring,
+    keyring: keys.keyring,
     async customer() {
-      const key = { keyId: randomUUID(), key: randomBytes(32) };
-      await keyring.issued({ keyId: key.keyId, category: "contact", kekId: kek.kekId, wrappedKey: await kek.wrap(key.key) });
-      return { seal: (address: string) => seal(address, key, "customerEmail"), erase: () => keyring.erased(key.keyId) };
+      const { key, erase } = await keys.customer();
+      return { seal: (address: string) => seal(address, key, "customerEmail"), erase };
     },
   };
 }

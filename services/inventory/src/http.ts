@@ -1,16 +1,11 @@
 import { Type } from "@sinclair/typebox";
-import type { Pool } from "pg";
-import { createApp, type AppOptions } from "@shop/service-kit";
+import { createApp, type ServiceHttpDeps } from "@shop/service-kit";
 import { getStock, listStock } from "./stock";
 
 const StockParams = Type.Object({ sku: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false });
 
-export interface HttpDeps extends AppOptions {
-  pool: Pool;
-}
-
 /** Builds the HTTP API without listening, so tests can call it with app.inject(). */
-export function buildHttp(deps: HttpDeps) {
+export function buildHttp(deps: ServiceHttpDeps) {
   const app = createApp(deps);
 
   // Every SKU with its stock: {sku, name, price, available, reserved, sold}, price in cents.

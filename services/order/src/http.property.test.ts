@@ -5,25 +5,16 @@
  * to the smallest request that still does, and prints it with the seed to replay it.
  */
 import fc from "fast-check";
-import { withTransaction } from "@shop/messaging";
 import { anyQueryString, anyUrlPart } from "@shop/testkit";
-import { upsertProducts } from "./db";
-import { loadShedder } from "./load-shedding";
-import { testDatabase, type TestDatabase } from "@shop/service-kit/testing";
-import { httpTestApp, noSheddingLimits, validOrderBody } from "./testing";
+import type { TestDatabase } from "@shop/service-kit/testing";
+import { httpTestSetup, type httpTestApp, validOrderBody } from "./testing";
 
 let db: TestDatabase;
 let app: ReturnType<typeof httpTestApp>;
+let close: () => Promise<void>;
 
-beforeAll(async () => {
-  db = await testDatabase("order");
-  await withTransaction(db.pool, (tx) => upsertProducts(tx, [{ sku: "TEE-1", name: "T-shirt", price: 1500 }]));
-  app = httpTestApp(db, loadShedder(db.pool, noSheddingLimits));
-});
-afterAll(async () => {
-  await app.close();
-  await db.drop();
-});
+beforeAll(async () => ({ db, app, close } = await httpTestSetup()));
+afterAll(() => close());
 
 
 /** Any character, lone surrogate halves (which no UTF-8 text holds, but JSON's "\ud800" does) and NUL included. */

@@ -1,21 +1,12 @@
-import { withTransaction } from "@shop/messaging";
-import { upsertProducts } from "./db";
-import { loadShedder } from "./load-shedding";
-import { testDatabase, type TestDatabase } from "@shop/service-kit/testing";
-import { httpTestApp, noSheddingLimits, validOrderBody } from "./testing";
+import type { TestDatabase } from "@shop/service-kit/testing";
+import { httpTestSetup, type httpTestApp, validOrderBody } from "./testing";
 
 let db: TestDatabase;
 let app: ReturnType<typeof httpTestApp>;
+let close: () => Promise<void>;
 
-beforeAll(async () => {
-  db = await testDatabase("order");
-  await withTransaction(db.pool, (tx) => upsertProducts(tx, [{ sku: "TEE-1", name: "T-shirt", price: 1500 }]));
-  app = httpTestApp(db, loadShedder(db.pool, noSheddingLimits));
-});
-afterAll(async () => {
-  await app.close();
-  await db.drop();
-});
+beforeAll(async () => ({ db, app, close } = await httpTestSetup()));
+afterAll(() => close());
 
 const body = validOrderBody;
 const countOrders = async () => (await db.pool.query("SELECT count(*)::int AS n FROM orders")).rows[0].n as number;

@@ -1,6 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import type { Pool } from "pg";
-import { createApp, type AppOptions } from "@shop/service-kit";
+import { createApp, type ServiceHttpDeps } from "@shop/service-kit";
 import { catalog } from "./db";
 import { retryAfterSeconds, type LoadShedder } from "./load-shedding";
 import { eraseCustomer, getOrder, IdempotencyKeyReusedError, UnknownSkuError, type OrdersDeps } from "./orders";
@@ -14,9 +13,8 @@ const CustomerParams = Type.Object({ customerId: OrderBody.properties.customerId
 
 const OrderParams = Type.Object({ id: Type.String({ format: "uuid", maxLength: 36 }) }, { additionalProperties: false });
 
-export interface HttpDeps extends Omit<AppOptions, "clientErrorStatus"> {
+export interface HttpDeps extends Omit<ServiceHttpDeps, "clientErrorStatus"> {
   orders: OrdersDeps;
-  pool: Pool;
   shedder: LoadShedder;
 }
 

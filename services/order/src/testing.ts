@@ -5,11 +5,13 @@
  */
 import { randomBytes } from "node:crypto";
 import type { Pool } from "pg";
-import { localKek, type Outbox } from "@shop/messaging";
+import { localKek, withTransaction, type Outbox } from "@shop/messaging";
 import { createLogger } from "@shop/observability";
+import { testDatabase } from "@shop/service-kit/testing";
 import type { Keks } from "./customer-keys";
+import { upsertProducts } from "./db";
 import { buildHttp } from "./http";
-import type { LoadShedder, SheddingLimits } from "./load-shedding";
+import { loadShedder, type LoadShedder, type SheddingLimits } from "./load-shedding";
 import type { OrderRequest } from "./orders";
 
 /** Key-encryption keys of this test run (customer-keys.ts). */
@@ -28,4 +30,12 @@ export const noSheddingLimits: SheddingLimits = { maxSagaWaitMs: 0, maxSagasInFl
 export function httpTestApp({ pool, outbox }: { pool: Pool; outbox: Outbox }, shedder: LoadShedder) {
   const orders = { pool, outbox, keks: testKeks, sagaTimeoutMs: 30_000 };
   return buildHttp({ logger: createLogger("order", "silent"), orders, pool, shedder, readiness: {} });
+}
+
+/** A test database whose catalogue holds TEE-1 (1500 cents), and the HTTP API on it without load shedding; `close()` ends both. */
+export async function httpTestSetup() {
+  const db = await testDatabase("order");
+  await withTransaction(db.pool, (tx) => upsertProducts(tx, [{ sku: "TEE-1", name: "T-shirt", price: 1500 }]));
+  const app = httpTestApp(db, loadShedder(db.pool, noSheddingLimits));
+  return { db, app, close: async () => { await app.close(); await db.drop(); } };
 }

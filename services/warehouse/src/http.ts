@@ -1,16 +1,11 @@
 import { Type } from "@sinclair/typebox";
-import type { Pool } from "pg";
-import { createApp, type AppOptions } from "@shop/service-kit";
+import { createApp, type ServiceHttpDeps } from "@shop/service-kit";
 import { getShipment } from "./shipments";
 
 const ShipmentParams = Type.Object({ orderId: Type.String({ format: "uuid", maxLength: 36 }) }, { additionalProperties: false });
 
-export interface HttpDeps extends AppOptions {
-  pool: Pool;
-}
-
 /** Builds the HTTP API without listening, so tests can call it with app.inject(). */
-export function buildHttp(deps: HttpDeps) {
+export function buildHttp(deps: ServiceHttpDeps) {
   const app = createApp(deps);
 
   app.get("/shipments/:orderId", { schema: { params: ShipmentParams } }, async (request, reply) => {

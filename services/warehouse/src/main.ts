@@ -3,9 +3,8 @@
 // Reading order: main.ts (wiring) → http.ts (API) → events.ts (what each event does) →
 // shipments.ts (the business) → carrier.ts (the simulated carrier) → db.ts (SQL) → migrations/.
 // The start-up and shutdown every service shares are runService's (packages/service-kit/src/run-service.ts).
-import { personalFields, topicOwners, topics } from "@shop/contracts";
-import { createKeyring, followKeyTopic, localKek, personalDataCodec } from "@shop/messaging";
-import { runService } from "@shop/service-kit";
+import { localKek } from "@shop/messaging";
+import { followPersonalData, runService } from "@shop/service-kit";
 import { loadConfig } from "./config";
 import { eventHandler } from "./events";
 import { buildHttp } from "./http";
@@ -14,12 +13,9 @@ runService({
   service: "warehouse",
   loadConfig,
   async compose({ config, kafka, logger, pool, readiness, registryCodec, startOutbox, onStop }) {
-    // The customers' address keys, read from datakeys before consuming (decision 014); events keep
-    // the address sealed, a booking opens it.
-    const keyring = createKeyring({ address: localKek("address", config.PERSONAL_DATA_KEK_ADDRESS) });
-    const keys = await followKeyTopic({ kafka, service: "warehouse", topic: topics.datakeys, producer: topicOwners.datakeys, codec: registryCodec, keyring });
-    onStop(() => keys.stop());
-    const codec = personalDataCodec(registryCodec, { fields: personalFields(), keyring });
+    // The customers' address keys (the address category only, decision 014): a booking opens the address.
+    const keks = { address: localKek("address", config.PERSONAL_DATA_KEK_ADDRESS) };
+    const { keyring, codec } = await followPersonalData({ service: "warehouse", kafka, registryCodec, keks, onStop });
     const outbox = startOutbox(codec);
     return {
       codec,
