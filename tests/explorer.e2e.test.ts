@@ -57,7 +57,7 @@ describeWithBrowser("the saga explorer, in a browser, with the supervisor of pnp
     page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
     await page.goto(system.explorerUrl);
     await page.locator("#live-state", { hasText: "live" }).waitFor();
-  }, 300_000);
+  }, 480_000); // the system's start (up to 4 minutes on a busy machine), the catalogue, a warm-up order
 
   /** A test whose failure also saves what the page showed and prints the system's last lines: a timeout alone says little. */
   const pageTest = (name: string, body: () => Promise<void>, timeoutMs: number) => test(name, async () => {

@@ -87,7 +87,11 @@ export async function startExplorerSystem({ sagaTimeoutMs }: { sagaTimeoutMs: nu
     const infra = nativeDir ? infraControl(nativeDir, () => {}) : environmentInfraControl(env);
     api = await startControlApi({ supervisor, infra, port: controlPort, dir });
     supervisor.startAll();
-    await supervisor.whenAllReady();
+    // The supervisor waits for ever (pnpm start's user sees the logs); a test gives up, and stops what it started.
+    let giveUp: NodeJS.Timeout | undefined;
+    await Promise.race([supervisor.whenAllReady(), new Promise((_, reject) => {
+      giveUp = setTimeout(() => reject(new Error(`not every process was ready in 4 minutes: ${JSON.stringify(supervisor!.list().map((i) => [i.name, i.state]))}`)), 240_000);
+    })]).finally(() => clearTimeout(giveUp));
 
     // Order prices from its own copy of the catalogue, built from the catalog topic that inventory
     // fills on its first start: until then the page's orders would be 400s (unknown SKU).
