@@ -3,8 +3,8 @@
  *
  * The system: Kafka, the schema registry and a durable PostgreSQL (fsync on, as `pnpm start`),
  * the six services as processes on their defaults (saga deadline 30 s, LOG_LEVEL info), an SMTP
- * sink, a catalogue with a huge stock so the happy path is measured (saga/system.ts), and the saga
- * explorer with one page open, the services exporting their spans to it, as under `pnpm start`.
+ * sink, a catalogue with a huge stock so the happy path is measured (saga/system.ts), and, with
+ * BENCH_EXPLORER=1, the saga explorer with one page open, the services exporting their spans to it, as under `pnpm start`.
  * The phases, each followed by a wait until every accepted order is final and the system quiet:
  *   1. a sweep of offered rates, open loop: order i is sent at start + i/rate, whatever the answers;
  *   2. a burst: BENCH_BURST orders from BENCH_CLIENTS clients as fast as they get answers;
@@ -25,9 +25,10 @@
  *   BENCH_CLIENTS       concurrent clients in the burst            default 64
  *   BENCH_IDLE_SECONDS  seconds of idle measured after the load    default 20
  *   BENCH_WARMUP_SECONDS  seconds of 20 orders/s before the first phase, not measured   default 30
- *   BENCH_EXPLORER      0: leave the saga explorer out. By default it runs as pnpm start runs it
- *                       (the services export their spans to it) with one page watching: its CPU
- *                       gets a column, and per phase what the page met (saga/explorer-watcher.ts)   default 1
+ *   BENCH_EXPLORER      1: run the saga explorer as pnpm start runs it (the services export their
+ *                       spans to it) with one page watching: its CPU gets a column, and per phase
+ *                       what the page met (saga/explorer-watcher.ts). Off by default, so that the
+ *                       headline figures measure the six services alone, comparable run to run   default 0
  * A short run to try it: BENCH_RATES=10,50 BENCH_SECONDS=5 BENCH_BURST=300 pnpm bench:saga
  */
 import os from "node:os";
@@ -60,7 +61,7 @@ function readKnobs() {
     clients: Math.round(read("BENCH_CLIENTS", "64", 1)[0]!),
     idleSeconds: read("BENCH_IDLE_SECONDS", "20", 1)[0]!,
     warmUpSeconds: read("BENCH_WARMUP_SECONDS", "30", 1)[0]!,
-    explorer: process.env.BENCH_EXPLORER !== "0",
+    explorer: process.env.BENCH_EXPLORER === "1",
   };
   if (errors.length > 0) throw new Error(`Bad benchmark settings:\n  ${errors.join("\n  ")}`);
   return knobs;

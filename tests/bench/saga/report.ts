@@ -73,7 +73,7 @@ export function lastLine(figures: Headline): string {
 
 /** The explorer's own cost in one paragraph (when it ran). */
 export function printExplorer(explorer: ExplorerHeadline | null, log: (line: string) => void): void {
-  if (!explorer) return log("The saga explorer did not run (BENCH_EXPLORER=0): its cost is not measured.");
+  if (!explorer) return log("The saga explorer did not run: BENCH_EXPLORER=1 measures its cost.");
   log(`The saga explorer's own cost: ${number(explorer.cpuMsPerCheckoutAtTopRate, 2)} ms of CPU per checkout at ${explorer.topRate}/s; ` +
     `at 200/s its page got a saga's end ${number(explorer.sseDelayP99MsAt200)} ms after it happened (p99), ` +
     `the list of sagas in ${number(explorer.sagasListP99MsAt200)} ms and one saga in ${number(explorer.sagaDetailP99MsAt200)} ms (p99).`);
