@@ -6,16 +6,13 @@
  */
 import fc from "fast-check";
 import { anyQueryString, anyUrlPart } from "@shop/testkit";
-import type { TestDatabase } from "@shop/service-kit/testing";
 import { httpTestSetup, type httpTestApp, validOrderBody } from "./testing";
 
-let db: TestDatabase;
 let app: ReturnType<typeof httpTestApp>;
 let close: () => Promise<void>;
 
-beforeAll(async () => ({ db, app, close } = await httpTestSetup()));
+beforeAll(async () => ({ app, close } = await httpTestSetup()));
 afterAll(() => close());
-
 
 /** Any character, lone surrogate halves (which no UTF-8 text holds, but JSON's "\ud800" does) and NUL included. */
 const anyCharacter = fc.oneof(
