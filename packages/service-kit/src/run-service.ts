@@ -76,11 +76,11 @@ async function start<C extends ServiceConfig>({ service, loadConfig, compose }: 
   }
   const logger = createLogger(service, config.LOG_LEVEL);
   startMetrics(service);
-  const kafka = kafkaOf(service, config);
+  const kafka = kafkaOf(service, config); // its own principal; host:port names this instance in its consumer group
 
   const pool = new Pool({ connectionString: config.DATABASE_URL, max: 10 });
-  await migrate(pool, serviceMigrations(service));
-  const registry = schemaRegistryOf(config);
+  await migrate(pool, serviceMigrations(service)); // messaging's tables, then migrations/
+  const registry = schemaRegistryOf(config); // read-only: infra registered the schemas, the service looks up their ids
   const registryCodec = schemaRegistryCodec({ ...registry, schemaIds: await lookupSchemaIds(registry) });
 
   let relay: Relay | undefined;
@@ -89,6 +89,7 @@ async function start<C extends ServiceConfig>({ service, loadConfig, compose }: 
     config, logger, kafka, pool, registryCodec,
     readiness: { database: () => pool.query("SELECT 1"), kafka: () => kafkaReachable(kafka) },
     startOutbox(codec) {
+      if (relay) throw new Error("startOutbox: a service has one outbox, and one relay publishes it");
       const started = startRelay({ databaseUrl: config.DATABASE_URL, kafka, logger });
       relay = started;
       return createOutbox({ codec, wakeRelay: () => started.wake() }); // a commit that adds rows wakes the relay in-process
@@ -96,6 +97,7 @@ async function start<C extends ServiceConfig>({ service, loadConfig, compose }: 
     onStop: (step) => void ownSteps.push(step),
   });
 
+  // Consume, then listen: once it answers, the instance has joined its group and is consuming.
   const consumer = await consume({
     kafka, pool, codec: parts.codec, logger, groupId: parts.groupId ?? service, topics: inboxTopicsOf(service), topicOwners,
     fromBeginning: true, handleBatch: parts.handleBatch,
