@@ -14,7 +14,7 @@ import { freePort, startSmtpSink, waitFor } from "@shop/infra";
 import { freshDatabase, saslOf, startService, useEnvironment, type FreshDatabase, type ServiceProcess } from "@shop/testkit";
 import { createKeyring, followKeyTopic, localKek, schemaRegistryCodec, type Keyring } from "@shop/messaging";
 import { readRawMessages, textOf, type RawMessage } from "../support/raw-topics";
-import { orderRequest, startSagaSystem, type OrderRequest, type Product, type SagaSystem } from "../support/saga-system";
+import { startSagaSystem, type OrderRequest, type Product, type SagaSystem } from "../support/saga-system";
 
 const env = useEnvironment();
 const repoRoot = path.resolve(__dirname, "..", "..");

@@ -16,7 +16,7 @@ const reader = useEnvironment().schemaRegistry;
 const url = admin.url;
 const authorization = `Basic ${Buffer.from(`${reader.auth.username}:${reader.auth.password}`).toString("base64")}`;
 
-async function get(path: string): Promise<any> {
+async function get(path: string): Promise<unknown> {
   const response = await fetch(`${url}${path}`, { headers: { Authorization: authorization } });
   if (!response.ok) throw new Error(`GET ${path}: ${response.status} ${await response.text()}`);
   return response.json();
@@ -31,7 +31,7 @@ test("when every schema is registered, then each event type maps to the id of it
   for (const file of currentFiles) {
     const subject = subjectFor(file.eventType);
     expect(subject).toBe(`${file.topic}-shop.${file.topic}.${file.eventType}`);
-    expect((await get(`/subjects/${subject}/versions/latest`)).id).toBe(ids[file.eventType]);
+    expect(await get(`/subjects/${subject}/versions/latest`)).toEqual(expect.objectContaining({ id: ids[file.eventType] }));
   }
 });
 

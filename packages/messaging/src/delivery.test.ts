@@ -8,7 +8,7 @@ import path from "node:path";
 import { kafkaEnv, waitFor } from "@shop/infra";
 import type { Codec } from "./codec";
 import { consume, type ConsumeOptions, type Consumer } from "./consumer";
-import { connectPublisher, resetOffsetsToEarliest } from "./kafka";
+import { resetOffsetsToEarliest } from "./kafka";
 import { createOutbox, type Outbox } from "./outbox";
 import { startRelay, type Relay, type RelayOptions } from "./relay";
 import { env, freshDatabase, freshTopic, kafkaConfig, testCodec, thing, type ThingHappened } from "./testing";
