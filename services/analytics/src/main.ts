@@ -1,5 +1,5 @@
 // The analytics service: a read model (CQRS) of every topic, built only from events, that
-// answers GET /kpis; it publishes nothing. `pnpm --filter @shop/analytics rebuild` replays it.
+// answers GET /kpis; it publishes nothing. `pnpm --filter @shop/analytics rebuild-read-model` replays it.
 // Reading order: main.ts (wiring) → events.ts (a batch of events) → read-model-batch.ts (what a
 // batch says, folded in memory) → db.ts (SQL) → migrations/ → kpis.ts (the KPIs) → http.ts (API)
 // → rebuild.ts (the rebuild command).
