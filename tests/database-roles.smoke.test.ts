@@ -8,6 +8,9 @@
 import { Client } from "pg";
 import { serviceDatabases, useEnvironment } from "@shop/testkit";
 
+// Real PostgreSQL (a fresh, migrated database): more than a unit test's 5 s on a loaded machine.
+jest.setTimeout(15_000);
+
 const env = useEnvironment();
 
 /** Connects, runs `sql`, disconnects; rejects with PostgreSQL's error if it refuses. */

@@ -10,6 +10,9 @@ import { examples } from "./examples";
 import { compatibility, lookupSchemaId, lookupSchemaIds, registerSchema, registerSchemas, SchemaNotRegisteredError, setCompatibility } from "./registry";
 import { schemaFiles, schemaFor, subjectFor, type AvroRecord } from "./schemas";
 
+// The real schema registry: a few HTTP round trips per test.
+jest.setTimeout(15_000);
+
 // Registering needs the admin credential; the services' reader credential only looks schemas up.
 const admin = useEnvironment().schemaRegistryAdmin;
 const reader = useEnvironment().schemaRegistry;

@@ -7,6 +7,9 @@ import type { Event } from "./event";
 import { handleInTransaction, HandlerFailed, type Handler, type InboxEntry } from "./inbox";
 import { freshDatabase, thing } from "./testing";
 
+// Real PostgreSQL (a fresh, migrated database): more than a unit test's 5 s on a loaded machine.
+jest.setTimeout(15_000);
+
 let db: Awaited<ReturnType<typeof freshDatabase>>;
 beforeEach(async () => {
   db = await freshDatabase();

@@ -6,6 +6,9 @@ import pg from "pg";
 import { messagingMigrations, migrate, migrationsIn } from "./migrations";
 import { freshDatabase } from "./testing";
 
+// Real PostgreSQL (a fresh, migrated database): more than a unit test's 5 s on a loaded machine.
+jest.setTimeout(15_000);
+
 let db: Awaited<ReturnType<typeof freshDatabase>>;
 beforeEach(async () => {
   db = await freshDatabase({ migrated: false });

@@ -7,6 +7,9 @@ import { createOutbox, outboxBacklog, outboxChannel } from "./outbox";
 import { freshDatabase, testCodec, thing } from "./testing";
 import { withTransaction } from "./transaction";
 
+// Real PostgreSQL (a fresh, migrated database): more than a unit test's 5 s on a loaded machine.
+jest.setTimeout(15_000);
+
 let codec: Codec;
 let db: Awaited<ReturnType<typeof freshDatabase>>;
 beforeAll(async () => {

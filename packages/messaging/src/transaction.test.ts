@@ -3,6 +3,9 @@ import { freshDatabase } from "./testing";
 import { waitFor } from "@shop/infra";
 import { afterCommit, withTransaction } from "./transaction";
 
+// Real PostgreSQL (a fresh, migrated database): more than a unit test's 5 s on a loaded machine.
+jest.setTimeout(15_000);
+
 let db: Awaited<ReturnType<typeof freshDatabase>>;
 beforeAll(async () => {
   db = await freshDatabase({ migrated: false });

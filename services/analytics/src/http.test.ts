@@ -4,6 +4,9 @@ import { anyQueryString, type FreshDatabase } from "@shop/testkit";
 import { buildHttp } from "./http";
 import { deliver, saga, testDatabase } from "./testing";
 
+// Real PostgreSQL (a fresh, migrated database): more than a unit test's 5 s on a loaded machine.
+jest.setTimeout(15_000);
+
 let db: FreshDatabase;
 let app: ReturnType<typeof buildHttp>;
 beforeAll(async () => {

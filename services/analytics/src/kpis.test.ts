@@ -10,6 +10,9 @@ import { getKpis } from "./kpis";
 import { rebuild } from "./rebuild";
 import { deliver, deliverBatch, knownMix, listed, saga, testDatabase } from "./testing";
 
+// Real PostgreSQL (a fresh, migrated database): more than a unit test's 5 s on a loaded machine.
+jest.setTimeout(15_000);
+
 let db: FreshDatabase;
 beforeAll(async () => {
   db = await testDatabase();

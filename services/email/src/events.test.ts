@@ -13,6 +13,9 @@ import { eventHandler } from "./events";
 import { createMailer } from "./smtp";
 import { testDatabase, testKeyring, testSmtpServer } from "./testing";
 
+// Real Kafka and PostgreSQL: a consumer group join and a fetch take seconds on a loaded machine (a waitFor gives up after 15 s).
+jest.setTimeout(30_000);
+
 test("when the SMTP server is down, then the consumer retries until it is back, and the receipt goes once, nothing dead-lettered", async () => {
   const kafka = { clientId: "email-test", brokers: useEnvironment().brokers, credentials: useEnvironment().kafkaCredentials("admin") };
   const topic = `email-test-${randomUUID().slice(0, 8)}`;

@@ -8,6 +8,9 @@ import { buildHttp } from "./http";
 import { createMailer, type Mailer } from "./smtp";
 import { testDatabase, testKeyring, testSmtpServer, type TestSmtpServer } from "./testing";
 
+// Real PostgreSQL (a fresh, migrated database): more than a unit test's 5 s on a loaded machine.
+jest.setTimeout(15_000);
+
 let db: Awaited<ReturnType<typeof testDatabase>>;
 let smtp: TestSmtpServer;
 let mailer: Mailer;

@@ -9,6 +9,9 @@ import { buildHttp } from "./http";
 import { reserve, seedCatalog } from "./stock";
 import { testDatabase, type TestDatabase } from "./testing";
 
+// Real PostgreSQL (a fresh, migrated database): more than a unit test's 5 s on a loaded machine.
+jest.setTimeout(15_000);
+
 let db: TestDatabase;
 let app: ReturnType<typeof buildHttp>;
 

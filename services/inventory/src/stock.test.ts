@@ -10,6 +10,9 @@ import { createLogger } from "@shop/observability";
 import { cancel, commit, readCatalog, release, reserve, seedCatalog, stockLines, type StockDeps } from "./stock";
 import { testDatabase, type TestDatabase } from "./testing";
 
+// Real PostgreSQL (a fresh, migrated database): more than a unit test's 5 s on a loaded machine.
+jest.setTimeout(15_000);
+
 let db: TestDatabase;
 let deps: StockDeps;
 

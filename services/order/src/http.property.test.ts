@@ -11,6 +11,9 @@ import { upsertProducts } from "./db";
 import { loadShedder } from "./load-shedding";
 import { httpTestApp, noSheddingLimits, testDatabase, validOrderBody } from "./testing";
 
+// Real PostgreSQL (a fresh, migrated database): more than a unit test's 5 s on a loaded machine.
+jest.setTimeout(15_000);
+
 let db: FreshDatabase;
 let app: ReturnType<typeof httpTestApp>;
 

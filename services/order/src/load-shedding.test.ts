@@ -9,6 +9,9 @@ import { assumedMinimumRatePerS, loadShedder, rateWindowMs, type LoadShedder } f
 import { applyFact } from "./orders";
 import { httpTestApp, jsonOutbox, testDatabase, validOrderBody } from "./testing";
 
+// Real PostgreSQL (a fresh, migrated database): more than a unit test's 5 s on a loaded machine.
+jest.setTimeout(15_000);
+
 const maxSagasInFlight = 2;
 const maxSagaWaitMs = 10_000;
 const outbox = jsonOutbox();

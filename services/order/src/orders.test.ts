@@ -11,6 +11,9 @@ import { upsertProducts } from "./db";
 import { jsonOutbox, testDatabase, testKeks } from "./testing";
 import { applyFact, applyFacts, cancelOverdue, getOrder, IdempotencyKeyReusedError, placeOrder, UnknownSkuError, type OrderRequest, type OrdersDeps } from "./orders";
 
+// Real PostgreSQL (a fresh, migrated database): more than a unit test's 5 s on a loaded machine.
+jest.setTimeout(15_000);
+
 const outbox = jsonOutbox();
 let db: FreshDatabase;
 let deps: OrdersDeps;

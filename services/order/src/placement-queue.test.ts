@@ -10,6 +10,9 @@ import { IdempotencyKeyReusedError, placeOrders, UnknownSkuError, type OrderRequ
 import { placementQueue } from "./placement-queue";
 import { jsonOutbox, testDatabase, testKeks } from "./testing";
 
+// Real PostgreSQL (a fresh, migrated database): more than a unit test's 5 s on a loaded machine.
+jest.setTimeout(15_000);
+
 let db: FreshDatabase;
 let deps: OrdersDeps;
 

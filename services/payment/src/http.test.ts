@@ -8,6 +8,9 @@ import { buildHttp } from "./http";
 import { recordFacts } from "./payments";
 import { testDatabase } from "./testing";
 
+// Real PostgreSQL (a fresh, migrated database): more than a unit test's 5 s on a loaded machine.
+jest.setTimeout(15_000);
+
 let db: Awaited<ReturnType<typeof testDatabase>>;
 let app: ReturnType<typeof buildHttp>;
 beforeAll(async () => {

@@ -12,6 +12,9 @@ import { eventHandler } from "./events";
 import { applyFact, contradiction, getPayment, nextStep } from "./payments";
 import { testDatabase } from "./testing";
 
+// Real PostgreSQL (a fresh, migrated database): more than a unit test's 5 s on a loaded machine.
+jest.setTimeout(15_000);
+
 let db: Awaited<ReturnType<typeof testDatabase>>;
 let handle: ReturnType<typeof eventHandler>;
 beforeAll(async () => {

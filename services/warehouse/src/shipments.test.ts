@@ -12,6 +12,9 @@ import { eventHandler } from "./events";
 import { applyFact, contradiction, erasedAddressReason, getShipment, nextStep } from "./shipments";
 import { testDatabase, testKeyring } from "./testing";
 
+// Real PostgreSQL (a fresh, migrated database): more than a unit test's 5 s on a loaded machine.
+jest.setTimeout(15_000);
+
 let db: Awaited<ReturnType<typeof testDatabase>>;
 let handle: ReturnType<typeof eventHandler>;
 const { keyring, customer } = testKeyring();

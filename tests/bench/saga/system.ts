@@ -152,7 +152,7 @@ export async function startSystem(log: (line: string) => void, { serviceEnv = {}
     }));
     const orderUrl = services[0]!.url;
     await waitFor("order to know the catalogue (from the catalog topic)", async () =>
-      ((await (await fetch(`${orderUrl}/catalog`)).json()) as { sku: string }[]).length === skus.length + extraProducts.length);
+      ((await (await fetch(`${orderUrl}/catalog`)).json()) as { sku: string }[]).length === skus.length + extraProducts.length, { timeoutMs: 60_000 });
 
     const runs: ServiceRun[] = services.map(({ name, url, pid, logFile }) => ({ name, url, pid, logFile }));
     return {
