@@ -1,16 +1,22 @@
 /**
  * Docs that point into the code cannot rot unnoticed: every relative link in the Markdown files
- * must name a file that exists, and every line anchor (`#L42`) must point at the line it promises
- * by its text, so code that moves by even one line fails here until the anchor moves with it.
+ * must name a file that exists, a heading anchor (`break-it.md#forge-an-event`) a heading of that
+ * file, and a line anchor (`#L42`) the line it promises by its text, so code that moves by even
+ * one line fails here until the anchor moves with it.
  */
 import fs from "node:fs";
 import path from "node:path";
-import { anchorProblem, linksOf, markdownFiles, repoRoot, type Link } from "./support/markdown";
+import { anchorProblem, headingAnchors, linksOf, markdownFiles, repoRoot, type Link } from "./support/markdown";
 
 const links = markdownFiles().flatMap((file) => linksOf(file, fs.readFileSync(path.join(repoRoot, file), "utf8")));
-const anchored = links.filter(({ target }) => target.includes("#L"));
+const anchored = links.filter(({ target }) => /#L\d/.test(target));
+const toHeadings = links.filter(({ target }) => target.includes("#") && !/#L\d/.test(target));
 
-const resolve = ({ file, target }: Link) => path.resolve(repoRoot, path.dirname(file), decodeURIComponent(target.split("#")[0]!));
+/** The file a link names: itself for a link within the page (`#heading`). */
+const resolve = ({ file, target }: Link) => {
+  const relative = decodeURIComponent(target.split("#")[0]!);
+  return relative ? path.resolve(repoRoot, path.dirname(file), relative) : path.join(repoRoot, file);
+};
 const lineOf = ({ target }: Link) => Number(/#L(\d+)$/.exec(target)?.[1]);
 const codeLines = (link: Link) => fs.readFileSync(resolve(link), "utf8").split("\n");
 
@@ -24,9 +30,20 @@ test.each(links)("when $file links to $target, then the target exists", (link) =
   expect(fs.existsSync(resolved) ? resolved : `missing: ${resolved}`).toBe(resolved);
 });
 
+test.each(toHeadings)("when $file links to $target, then that file has the heading", (link) => {
+  const anchor = decodeURIComponent(link.target.split("#")[1]!);
+  expect(headingAnchors(fs.readFileSync(resolve(link), "utf8")).has(anchor) ? anchor : `no heading makes #${anchor}`).toBe(anchor);
+});
+
 test.each(anchored)("when $file anchors [$text]($target), then that line says $text", (link) => {
   expect(link.target).toMatch(/#L\d+$/); // one line; a range (#L3-L9) could not be checked this way
   expect(anchorProblem(codeLines(link), lineOf(link), link.text)).toBeUndefined();
+});
+
+test("when headings are read, then their anchors are GitHub's (lower case, punctuation dropped, spaces as hyphens), code blocks skipped", () => {
+  const markdown = "# Personal data: where the customer's e-mail travels\n```sh\n# not a heading\n```\n## `pnpm svc` and the API";
+
+  expect([...headingAnchors(markdown)]).toEqual(["personal-data-where-the-customers-e-mail-travels", "pnpm-svc-and-the-api"]);
 });
 
 test("when an anchor's code moves by one line, then the anchor check fails", () => {

@@ -26,11 +26,23 @@ export interface Link {
   target: string;
 }
 
-/** The relative links of a Markdown text (not web links, not links within the page). */
+/** The relative links of a Markdown text, links within the page (`#heading`) included; not web links. */
 export function linksOf(file: string, markdown: string): Link[] {
   return [...markdown.matchAll(/\[([^\]]*)\]\(([^)\s]+)\)/g)]
     .map((match) => ({ file, text: match[1]!, target: match[2]! }))
-    .filter(({ target }) => !/^[a-z]+:/i.test(target) && !target.startsWith("#"));
+    .filter(({ target }) => !/^[a-z]+:/i.test(target));
+}
+
+/** The anchors of a Markdown text's headings, as GitHub makes them: `## Forge an event` → `forge-an-event`. */
+export function headingAnchors(markdown: string): Set<string> {
+  let fenced = false;
+  const anchors = new Set<string>();
+  for (const line of markdown.split("\n")) {
+    if (line.trimStart().startsWith("```")) fenced = !fenced;
+    const heading = !fenced && /^#{1,6}\s+(.*)$/.exec(line)?.[1];
+    if (heading) anchors.add(heading.trim().toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, "").replace(/\s/g, "-"));
+  }
+  return anchors;
 }
 
 /**
