@@ -165,7 +165,7 @@ describe("when sending fails", () => {
     expect(mailsFor(orderId)).toHaveLength(1);
     expect(await listEmails(db.pool, orderId, asStored)).toMatchObject([{ status: "sent", sentAt: expect.any(String) }]);
     expect(await types(orderId)).toEqual(["EmailSent"]);
-  });
+  }, 30_000); // the mailer gives up on the stopped server after its 10 s timeout
 
   test.each([
     [451, "transient"], // retried a few times, then dead-lettered
