@@ -59,4 +59,4 @@ test("when the SMTP server is down, then the consumer retries until it is back, 
     await upstream.drop();
     await db.drop();
   }
-});
+}, 90_000); // two fresh databases made and dropped (a drop took over 15 s under load), three waits of up to 15 s
