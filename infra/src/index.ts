@@ -5,7 +5,7 @@ export { waitFor } from "./wait";
 export type { Progress } from "./progress";
 export { answersMetadata, kafkaVersion } from "./kafka";
 export { adminRole, createOwnedDatabase, createServiceDatabases, newPasswords, ownerOf, roleUrl, type Passwords } from "./postgres-roles";
-export { schemaRegistryVersion } from "./schema-registry";
+export { minJava, schemaRegistryVersion } from "./schema-registry";
 export { serviceDatabases } from "./dev-environment";
 export * from "./registry-credentials";
 export { registerContractSchemas } from "./register-schemas";

@@ -64,7 +64,7 @@ export function buildHttp(deps: HttpDeps) {
     app.get(file === "index.html" ? "/" : `/${file}`, (_request, reply) => reply.type(type).send(body));
   }
 
-  app.get("/api/live", (request, reply) => {
+  app.get("/api/live", (_request, reply) => {
     reply.hijack(); // the response stays open: the live feed writes to it
     deps.live.attach(reply.raw);
     const status = deps.status();

@@ -2,6 +2,9 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 
+// Each test starts a process under tsx (seconds on a loaded machine); one waits out its 1 s shutdown deadline.
+jest.setTimeout(30_000);
+
 /** Runs the test process in `mode`, sends `signals` once it is ready, and gives back its exit code and log messages. */
 async function run(mode: string, signals: NodeJS.Signals[]): Promise<{ code: number | null; messages: string[] }> {
   const child = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "testing-shutdown-process.ts"), mode], { stdio: ["ignore", "pipe", "inherit"] });

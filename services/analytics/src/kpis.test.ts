@@ -11,6 +11,10 @@ import { rebuild } from "./rebuild";
 import { testDatabase } from "@shop/service-kit/testing";
 import { deliver, deliverBatch, knownMix, listed, saga } from "./testing";
 
+// Real PostgreSQL: a fresh database per file, migrated, then dropped (a DROP DATABASE took over 15 s
+// under a load average of 17 on 2 cores).
+jest.setTimeout(30_000);
+
 let db: FreshDatabase;
 beforeAll(async () => {
   db = await testDatabase("analytics");

@@ -15,6 +15,9 @@ import { getKpis, type Kpis } from "./kpis";
 import { holdInstanceLock, rebuild, ServiceRunning } from "./rebuild";
 import { consumeReadModel, kafkaProducer, knownMix } from "./testing";
 
+// Real Kafka and PostgreSQL: a consumer group join and a fetch take seconds on a loaded machine (a waitFor gives up after 15 s).
+jest.setTimeout(30_000);
+
 const env = useEnvironment();
 const kafka = { clientId: "analytics-test", brokers: env.brokers, credentials: env.kafkaCredentials("admin") };
 const logger = createLogger("analytics", "silent");

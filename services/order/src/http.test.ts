@@ -1,6 +1,10 @@
 import type { TestDatabase } from "@shop/service-kit/testing";
 import { httpTestSetup, type httpTestApp, validOrderBody } from "./testing";
 
+// Real PostgreSQL: a fresh database per file, migrated, then dropped (a DROP DATABASE took over 15 s
+// under a load average of 17 on 2 cores).
+jest.setTimeout(30_000);
+
 let db: TestDatabase;
 let app: ReturnType<typeof httpTestApp>;
 let close: () => Promise<void>;

@@ -9,6 +9,10 @@ import { assumedMinimumRatePerS, loadShedder, rateWindowMs, type LoadShedder } f
 import { applyFact } from "./orders";
 import { httpTestApp, validOrderBody } from "./testing";
 
+// Real PostgreSQL (a fresh, migrated database); some tests place dozens of orders through HTTP and the database,
+// which took 11 s under a load average of 17 on 2 cores.
+jest.setTimeout(30_000);
+
 const maxSagasInFlight = 2;
 const maxSagaWaitMs = 10_000;
 let outbox: Outbox;

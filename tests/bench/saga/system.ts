@@ -76,7 +76,7 @@ export async function startSystem(log: (line: string) => void, { serviceEnv = {}
     else fs.rmSync(runDir, { recursive: true, force: true });
   })());
   const onSignal = (signal: NodeJS.Signals) => {
-    if (stopped) return log(`${signal}: still stopping...`);
+    if (stopped !== undefined) return log(`${signal}: still stopping...`);
     log(`\n${signal}: stopping the services and the infrastructure...`);
     void stop({ keepLogs: true }).finally(() => process.exit(130));
   };
@@ -152,7 +152,7 @@ export async function startSystem(log: (line: string) => void, { serviceEnv = {}
     }));
     const orderUrl = services[0]!.url;
     await waitFor("order to know the catalogue (from the catalog topic)", async () =>
-      ((await (await fetch(`${orderUrl}/catalog`)).json()) as { sku: string }[]).length === skus.length + extraProducts.length);
+      ((await (await fetch(`${orderUrl}/catalog`)).json()) as { sku: string }[]).length === skus.length + extraProducts.length, { timeoutMs: 60_000 });
 
     const runs: ServiceRun[] = services.map(({ name, url, pid, logFile }) => ({ name, url, pid, logFile }));
     return {
@@ -168,7 +168,7 @@ export async function startSystem(log: (line: string) => void, { serviceEnv = {}
       descriptorFile,
       mails: () => mails,
       assertRunning() {
-        if (stopped) throw new Error("stopped");
+        if (stopped !== undefined) throw new Error("stopped");
         const gone = children.find(({ child }) => child.exitCode !== null || child.signalCode !== null);
         if (!gone) return;
         const logFile = path.join(runDir, `${gone.name}.log`);
