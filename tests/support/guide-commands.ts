@@ -18,8 +18,8 @@ export interface Guide {
   /** The commands of a section, in page order. */
   commands(section: string): string[];
   /**
-   * Runs one command of a section, with `<placeholder>`s replaced; `rewrite` adapts it to the
-   * machine (e.g. where .cache is). Fails if the section has no such command, or it exits non-zero.
+   * Runs one command of a section, adapted by the shell's `rewrite` (e.g. where .cache is) and with
+   * its `<placeholder>`s replaced. Fails if the section has no such command, or it exits non-zero.
    */
   run(section: string, command: string, placeholders?: Record<string, string>): Promise<CommandResult>;
   /** "section: command" for every command no test ran. */
