@@ -1,7 +1,8 @@
 /**
  * What every service's HTTP API has besides its own routes: strict validation (no coercion, no
  * unknown fields, only text PostgreSQL can store), health, metrics, one error handler that
- * answers bad input with 400 naming the field and hides internals behind 500, each handler run
+ * answers bad input with 400 naming the field, an unreachable database with 503 and Retry-After,
+ * and hides internals behind 500, each handler run
  * in its request's trace, and Fastify's per-request log lines kept at debug.
  */
 import { STATUS_CODES } from "node:http";
@@ -14,11 +15,15 @@ import { context, propagation, ROOT_CONTEXT, trace, TraceFlags, type Context } f
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { Pool } from "pg";
 import { metricsResponse, type Logger } from "@shop/observability";
+import { isDatabaseUnavailable } from "./database-unavailable";
 
 /** A readiness check resolves when the dependency answers, and throws (or times out) when not. */
 export type ReadinessCheck = () => Promise<unknown>;
 
 const checkTimeoutMs = 2000;
+
+/** What a client waits before it sends a request again that failed because the database was unavailable: a restart takes seconds. */
+export const databaseRetryAfterSeconds = 2;
 
 export interface AppOptions {
   logger: Logger;
@@ -200,8 +205,10 @@ function addOperationalRoutes(app: FastifyInstance, checks: Record<string, Readi
 /**
  * One error handler: schema violations and text PostgreSQL cannot store become 400 with a
  * message that names the field; the service's own client errors get the status
- * `clientErrorStatus` gives them (400, 422), with their message; anything else is a 500 that
- * says nothing internal, and is logged in full.
+ * `clientErrorStatus` gives them (400, 422), with their message; a database that cannot be
+ * reached (restarting, connections cut) is a 503 with Retry-After: nothing was done, try again
+ * (each route writes in one transaction, so a failed request leaves nothing half-written);
+ * anything else is a 500 that says nothing internal, and is logged in full.
  */
 function setErrorHandler(app: FastifyInstance, clientErrorStatus: (error: Error) => number | undefined = () => undefined): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -212,6 +219,13 @@ function setErrorHandler(app: FastifyInstance, clientErrorStatus: (error: Error)
     if (error.statusCode && error.statusCode < 500) {
       // Fastify's own: a body that is not JSON, too large, of an unsupported media type.
       return reply.code(error.statusCode).send({ error: STATUS_CODES[error.statusCode], message: error.message });
+    }
+    if (isDatabaseUnavailable(error)) {
+      request.log.warn({ err: error }, "request refused: the database is unavailable");
+      return reply.code(503).header("retry-after", String(databaseRetryAfterSeconds)).send({
+        error: "Service Unavailable",
+        message: `The service cannot reach its database right now (it may be restarting); the request was not carried out. Send it again in ${databaseRetryAfterSeconds} s.`,
+      });
     }
     request.log.error({ err: error }, "request failed");
     return reply.code(500).send({ error: "Internal Server Error", message: "Something went wrong; the error is in the service's log." });
