@@ -51,7 +51,9 @@ function commandProblem(words: string[]): string | undefined {
   if (!filtered && pnpmCommands.has(script)) return undefined;
   if (!(script in pkg.scripts)) return `${name} has no script "${script}" (it has: ${Object.keys(pkg.scripts).join(", ")})`;
   const usage = usageOf(pkg, script);
-  if (usage && subcommand && /^[a-z][a-z0-9-]*$/.test(subcommand) && !new RegExp(`\\b${subcommand}\\b`).test(usage)) {
+  // `usage: pnpm poison <topic>`: the first word is a value the script checks itself, not a subcommand.
+  const firstIsValue = usage !== undefined && new RegExp(`\\b${script}\\s+<`).test(usage);
+  if (usage && subcommand && !firstIsValue && /^[a-z][a-z0-9-]*$/.test(subcommand) && !new RegExp(`\\b${subcommand}\\b`).test(usage)) {
     return `"${subcommand}" is not in the usage of ${script}: ${usage.trim()}`;
   }
   return undefined;
@@ -88,6 +90,7 @@ test("when a doc names a script or subcommand that does not exist, then the chec
   expect(commandProblem(["--filter", "@shop/analytics", "rebuild"])).toMatch(/@shop\/analytics has no script "rebuild"/);
   expect(commandProblem(["--filter", "@shop/analytics", "rebuild-read-model"])).toBeUndefined();
   expect(commandProblem(["infra", "restart"])).toMatch(/"restart" is not in the usage of infra/);
+  expect(commandProblem(["poison", "notifications"])).toBeUndefined(); // usage: pnpm poison <topic>
   expect(commandProblem(["infra", "up"])).toBeUndefined();
   expect(commandProblem(["bench:everything"])).toMatch(/has no script "bench:everything"/);
 });
