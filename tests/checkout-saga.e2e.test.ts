@@ -6,6 +6,10 @@
 import { waitFor } from "@shop/infra";
 import { startSagaSystem, traceparentsOf, type Product, type SagaSystem } from "./support/saga-system";
 
+// Each test places orders and waits for every one to be final (finalOrder gives up after 30 s); tests that
+// restart services or wait out the saga deadline say how long they may take.
+jest.setTimeout(60_000);
+
 const catalog: Product[] = [
   { sku: "E2E-TEE", name: "T-shirt", price: 2000, quantity: 1000 },
   { sku: "E2E-MUG", name: "Mug", price: 1200, quantity: 1000 },
@@ -93,7 +97,7 @@ test("timeout: payment is down while the order is in flight → CANCELLED/timeou
     return payment && ["cancelled", "refunded"].includes(payment.status) && payment;
   });
   expect(settled.capturedAmount - settled.refundedAmount).toBe(0);
-});
+}, 120_000); // the saga deadline (8 s) within 30 s, then payment restarted and ready
 
 test("50 concurrent orders for a SKU with 10 units → exactly 10 confirmed, never negative stock", async () => {
   const results = await Promise.all(Array.from({ length: 50 }, () => system.placeOrder({ items: [{ sku: "E2E-LIMITED", quantity: 1 }] })));
@@ -102,7 +106,7 @@ test("50 concurrent orders for a SKU with 10 units → exactly 10 confirmed, nev
   expect(orders.filter((order) => order.status === "CONFIRMED")).toHaveLength(10);
   expect(orders.filter((order) => order.status === "CANCELLED").map((order) => order.reason)).toEqual(Array(40).fill("out_of_stock"));
   expect(await system.stock("E2E-LIMITED")).toMatchObject({ available: 0, sold: 10 });
-});
+}, 90_000); // their wait to be final is 60 s
 
 test("the same Idempotency-Key twice → one order", async () => {
   const first = await system.placeOrder({}, "checkout-42");
@@ -119,7 +123,7 @@ test("a service killed with SIGKILL mid-saga and restarted → every order still
   await system.services.payment.kill();
   await system.services.payment.start();
   // The invariants after this test check the rest: every order final, captured once if confirmed, stock conserved.
-});
+}, 120_000); // two services killed and started again, each waited for until ready
 
 test("one checkout is one trace: the request's trace id travels with every event of the saga, across the four services", async () => {
   // The client starts the trace (W3C traceparent); order's HTTP span continues it, and so does

@@ -1,8 +1,11 @@
 /**
  * The saga explorer in a real browser (Debian's chromium, driven by playwright-core) with the
- * whole system running: orders placed from the page, their sagas and traces, payment killed from
- * the page, a poison message parked and re-driven. Each step waits for what the page shows.
- * Screenshots go to EXPLORER_SCREENSHOTS_DIR (docs/images refreshes the README's), or a temp dir.
+ * whole system running as `pnpm start` runs it: the real supervisor and its control API
+ * (support/explorer-system.ts). Every path placed from the Drive-it bar, and a burst; from Break
+ * it, payment killed, stopped past its deadline and started, the broker stopped and started,
+ * PostgreSQL restarted, a poison message parked and re-driven. Each step waits for what the page
+ * shows, never for time. Screenshots go to EXPLORER_SCREENSHOTS_DIR (docs/images refreshes the
+ * docs'), or a temp dir.
  *
  * No browser, no test: it says why and skips, unless SHOP_BROWSER_REQUIRED=1 (.ci/run sets it
  * where it could install chromium), when a missing browser fails the run.
@@ -36,32 +39,34 @@ if (!executablePath) {
 const describeWithBrowser = executablePath ? describe : describe.skip;
 
 const shots = process.env.EXPLORER_SCREENSHOTS_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), "explorer-shots-"));
+/** Short, so the deadline steps take seconds; not so short that a busy machine's happy orders miss it. */
 const sagaTimeoutMs = 12_000;
+/** How long one saga may take to reach its end on a busy two-core machine (the deadline's, and more). */
+const sagaEndsMs = sagaTimeoutMs + 40_000;
+/** A service or the broker coming back: a process start, joining its groups. */
+const comesBackMs = 120_000;
 
-describeWithBrowser("the saga explorer, in a browser", () => {
+describeWithBrowser("the saga explorer, in a browser, with the supervisor of pnpm start", () => {
   let system: ExplorerSystem;
   let browser: Browser;
   let page: Page;
 
   beforeAll(async () => {
-    // The killed payment comes back 30 s later (the supervisor's backoff, longer here so the page
-    // surely shows it down), so the order placed meanwhile meets its 12 s deadline first. A short
-    // deadline, but not so short that a busy machine's happy orders miss it.
-    system = await startExplorerSystem({ sagaTimeoutMs, killBackoffMs: 30_000 });
+    system = await startExplorerSystem({ sagaTimeoutMs });
     browser = await chromium.launch({ executablePath, args: ["--no-sandbox"] });
     page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
     await page.goto(system.explorerUrl);
     await page.locator("#live-state", { hasText: "live" }).waitFor();
-  }, 240_000);
+  }, 480_000); // the system's start (up to 4 minutes on a busy machine), the catalogue, a warm-up order
 
-  /** A test whose failure also saves what the page showed and prints the explorer's log: a timeout alone says little. */
+  /** A test whose failure also saves what the page showed and prints the system's last lines: a timeout alone says little. */
   const pageTest = (name: string, body: () => Promise<void>, timeoutMs: number) => test(name, async () => {
     try {
       await body();
     } catch (error) {
       const file = path.join(os.tmpdir(), `explorer-failure-${Date.now()}.png`);
       await page.screenshot({ path: file, fullPage: true }).catch(() => undefined);
-      console.log(`the page when it failed: ${file}\nthe explorer's log, last lines:\n${system.explorerOutput().slice(-3000)}`);
+      console.log(`the page when it failed: ${file}\nthe system's last lines:\n${system.output()}`);
       throw error;
     }
   }, timeoutMs);
@@ -73,20 +78,43 @@ describeWithBrowser("the saga explorer, in a browser", () => {
   }, 120_000);
 
   const detail = () => page.locator("#saga-detail");
+  const state = (text: string) => detail().locator("[data-testid=state]", { hasText: text });
   const lane = (service: string, eventType: string) => detail().locator(`tr[data-lane=${service}] td[data-event=${eventType}]`);
+  const failure = (service: string, eventType: string) => detail().locator(`tr[data-lane=${service}] td.kind-failure[data-event=${eventType}]`);
+  const compensation = (service: string, eventType: string) => detail().locator(`tr[data-lane=${service}] td.kind-compensation[data-event=${eventType}]`);
   const openTab = (name: string) => page.locator(`nav [data-tab=${name}]`).click();
   const shot = (name: string) => page.screenshot({ path: path.join(shots, `${name}.png`) });
+  /** Clicks a path in the Drive-it bar; resolves once the page has placed it and opened it (its id, not the last order's). */
+  const drive = async (sagaPath: string): Promise<string> => {
+    const result = page.locator("#drive-result");
+    const before = await result.textContent();
+    await page.locator(`#drive [data-path=${sagaPath}]`).click();
+    await page.waitForFunction(`((text) => text.startsWith("placed ") && text !== ${JSON.stringify(before)})(document.querySelector("#drive-result").textContent)`,
+      undefined, { timeout: 90_000 });
+    const orderId = (await result.textContent())!.slice("placed ".length);
+    await detail().locator("[data-testid=order-id]", { hasText: orderId }).waitFor({ timeout: 30_000 });
+    return orderId;
+  };
+  const service = (name: string) => page.locator(`#services tr[data-service=${name}]`);
+  const ready = (name: string, text: "ready" | "down") => service(name).locator("td[data-testid=ready]", { hasText: text });
+  const note = (text: string | RegExp) => page.locator("#supervisor-note", { hasText: text });
+  const health = (kind: "ready" | "down", text: string) => page.locator(`#health.${kind}`, { hasText: text });
 
-  pageTest("when a happy order is placed from the page, then its saga ends CONFIRMED with every hop in its lane", async () => {
-    await page.locator("#drive [data-path=happy]").click();
-    await detail().locator("[data-testid=state]", { hasText: "CONFIRMED" }).waitFor({ timeout: 60_000 });
-    for (const [service, eventType] of [["order", "OrderPlaced"], ["inventory", "StockReserved"], ["payment", "PaymentCaptured"],
+  /** A happy order from the page, followed to CONFIRMED: the system carries orders end to end. */
+  const happyOrderConfirms = async () => {
+    await drive("happy");
+    await state("CONFIRMED").waitFor({ timeout: sagaEndsMs });
+  };
+
+  pageTest("when a happy order is placed from the page, then its saga ends CONFIRMED with every hop in its lane, and its receipt is in the mails", async () => {
+    const orderId = await drive("happy");
+    await state("CONFIRMED").waitFor({ timeout: sagaEndsMs });
+    for (const [name, eventType] of [["order", "OrderPlaced"], ["inventory", "StockReserved"], ["payment", "PaymentCaptured"],
       ["warehouse", "ShipmentScheduled"], ["inventory", "StockCommitted"], ["order", "OrderConfirmed"], ["email", "EmailSent"]]) {
-      await lane(service!, eventType!).waitFor({ timeout: 30_000 });
+      await lane(name!, eventType!).waitFor({ timeout: 30_000 });
     }
     expect(await detail().locator("td.kind-failure, td.kind-compensation").count()).toBe(0);
     await shot("explorer-happy");
-    const orderId = (await detail().locator("[data-testid=order-id]").textContent())!;
 
     await openTab("mails"); // the receipt, as the SMTP sink received it
     await page.locator("#mails tbody tr", { hasText: orderId.slice(0, 8) }).waitFor({ timeout: 30_000 });
@@ -101,38 +129,118 @@ describeWithBrowser("the saga explorer, in a browser", () => {
     await shot("explorer-trace");
   }, 90_000);
 
-  pageTest("when a declined card is placed, then the saga shows the failure and inventory's compensation", async () => {
-    await page.locator("#drive [data-path=declined]").click();
-    await detail().locator("[data-testid=state]", { hasText: "CANCELLED · payment_declined" }).waitFor({ timeout: 60_000 });
-    await detail().locator("tr[data-lane=payment] td.kind-failure[data-event=PaymentFailed]").waitFor();
-    await detail().locator("tr[data-lane=inventory] td.kind-compensation[data-event=StockReleased]").waitFor({ timeout: 30_000 });
+  pageTest("when a declined card is placed, then the saga shows payment's failure and inventory's compensation", async () => {
+    await drive("declined");
+    await state("CANCELLED · payment_declined").waitFor({ timeout: sagaEndsMs });
+    await failure("payment", "PaymentFailed").waitFor();
+    await compensation("inventory", "StockReleased").waitFor({ timeout: 30_000 });
     await shot("explorer-declined");
   }, 90_000);
 
-  pageTest("when payment is killed from the page, then it shows down, the next order is cancelled on its deadline and its stock released", async () => {
-    await openTab("break");
-    const payment = page.locator("#services tr[data-service=payment]");
-    await payment.locator("td[data-testid=ready]", { hasText: "ready" }).waitFor({ timeout: 30_000 });
-    await payment.locator("button[data-action=kill]").click();
-    await payment.locator("td[data-testid=ready]", { hasText: "down" }).waitFor({ timeout: 20_000 });
-    await shot("explorer-break-it");
+  pageTest("when an order asks for more than is in stock, then inventory's reservation fails and nothing is charged", async () => {
+    await drive("out_of_stock");
+    await state("CANCELLED · out_of_stock").waitFor({ timeout: sagaEndsMs });
+    await failure("inventory", "StockReservationFailed").waitFor();
+    expect(await lane("payment", "PaymentCaptured").count()).toBe(0);
+  }, 90_000);
 
-    await page.locator("#drive [data-path=happy]").click(); // payment is down: the saga waits at StockReserved
-    await detail().locator("tr[data-lane=inventory] td[data-event=StockReserved]").waitFor({ timeout: 30_000 });
-    await detail().locator("[data-testid=state]", { hasText: "CANCELLED · timeout" }).waitFor({ timeout: sagaTimeoutMs + 30_000 });
-    await detail().locator("tr[data-lane=inventory] td.kind-compensation[data-event=StockReleased]").waitFor({ timeout: 30_000 });
-    expect(await detail().locator("tr[data-lane=payment] td[data-event=PaymentCaptured]").count()).toBe(0);
+  pageTest("when an order ships to country ZZ, then fulfillment fails, payment refunds and inventory releases", async () => {
+    await drive("country_zz");
+    await state("CANCELLED · fulfillment_failed").waitFor({ timeout: sagaEndsMs });
+    await failure("warehouse", "ShipmentFailed").waitFor();
+    await compensation("payment", "PaymentRefunded").waitFor({ timeout: 30_000 });
+    await compensation("inventory", "StockReleased").waitFor({ timeout: 30_000 });
+    await shot("explorer-country-zz");
+  }, 90_000);
+
+  pageTest("when a burst of 20 orders with a mix is sent, then all 20 end, and the list shows each path among them", async () => {
+    // Per state badge in the list, before and after: the burst's own sagas, not the earlier ones.
+    const badges = "[...document.querySelectorAll('#sagas tbody [data-testid=state]')].map((badge) => badge.textContent)";
+    const countOf = (texts: string[], text: string) => texts.filter((t) => t === text).length;
+    const before = (await page.evaluate(badges)) as string[];
+    const finals = (texts: string[]) => texts.filter((t) => t.startsWith("CONFIRMED") || t.startsWith("CANCELLED")).length;
+    await page.locator("#burst-count").fill("20");
+    await page.locator("#burst").click();
+    await page.locator("#drive-result", { hasText: "burst: 20 accepted" }).waitFor({ timeout: 90_000 });
+    await page.waitForFunction(`(${badges}).filter((t) => t.startsWith("CONFIRMED") || t.startsWith("CANCELLED")).length >= ${finals(before) + 20}`,
+      undefined, { timeout: sagaEndsMs + 60_000 });
+    const after = (await page.evaluate(badges)) as string[];
+    // The mix (drive.ts): 7 in 10 happy, then one declined, one country ZZ, one out of stock.
+    // At least (a happy order may meet its deadline on a busy machine; it still ends):
+    const atLeast = { CONFIRMED: 1, "CANCELLED · payment_declined": 2, "CANCELLED · fulfillment_failed": 2, "CANCELLED · out_of_stock": 2 };
+    const more = Object.fromEntries(Object.entries(atLeast).map(([text, least]) => [text, Math.min(least, countOf(after, text) - countOf(before, text))]));
+    expect(more).toEqual(atLeast);
+    await shot("explorer-burst");
+  }, 180_000);
+
+  pageTest("when the deadline path is placed, then payment is stopped, the order is cancelled on its deadline, its stock released, and payment started again", async () => {
+    await drive("deadline"); // the explorer stops payment, waits until it has exited, then places the order
+    await lane("inventory", "StockReserved").waitFor({ timeout: 30_000 });
+    await state("CANCELLED · timeout").waitFor({ timeout: sagaEndsMs });
+    await compensation("inventory", "StockReleased").waitFor({ timeout: 30_000 });
+    expect(await lane("payment", "PaymentCaptured").count()).toBe(0);
+    await openTab("break"); // and the explorer has started payment again
+    await ready("payment", "ready").waitFor({ timeout: comesBackMs });
+    await openTab("sagas");
+  }, 240_000);
+
+  pageTest("when payment is killed from the page, then the supervisor restarts it; stopped, the next order meets its deadline, its stock released; started, it is ready again", async () => {
+    await openTab("break");
+    await ready("payment", "ready").waitFor({ timeout: 30_000 });
+    await service("payment").locator("button[data-action=kill]").click();
+    // A kill -9 is a crash: the supervisor restarts it (0.5 s backoff) and counts it.
+    await service("payment").locator("td.supervisor-state", { hasText: "ready (1 restarts)" }).waitFor({ timeout: comesBackMs });
+    await ready("payment", "ready").waitFor({ timeout: comesBackMs });
+
+    // Kept down past the deadline: stopped, it stays stopped until started.
+    await service("payment").locator("button[data-action=stop]").click();
+    await service("payment").locator("td.supervisor-state", { hasText: /^stopped/ }).waitFor({ timeout: 60_000 });
+    await ready("payment", "down").waitFor({ timeout: 30_000 });
+    await shot("explorer-break-it");
+    await drive("happy"); // payment is down: the saga waits at StockReserved
+    await lane("inventory", "StockReserved").waitFor({ timeout: 30_000 });
+    await state("CANCELLED · timeout").waitFor({ timeout: sagaEndsMs });
+    await compensation("inventory", "StockReleased").waitFor({ timeout: 30_000 });
+    expect(await lane("payment", "PaymentCaptured").count()).toBe(0);
     await shot("explorer-timeout");
 
-    await openTab("break"); // and the supervisor brings it back
-    await payment.locator("td[data-testid=ready]", { hasText: "ready" }).waitFor({ timeout: 120_000 });
-  }, 240_000);
+    await openTab("break");
+    await service("payment").locator("button[data-action=start]").click();
+    await ready("payment", "ready").waitFor({ timeout: comesBackMs });
+    await openTab("sagas");
+  }, 300_000);
+
+  pageTest("when the broker is stopped from the page, then the page shows the outage; started again, it shows the recovery and orders flow", async () => {
+    await openTab("break");
+    await health("ready", "All well").waitFor({ timeout: 60_000 });
+    const kafka = page.locator("#infra tr[data-component=kafka]");
+    await kafka.locator("button[data-action=stop]").click();
+    await note(/^kafka stop: done in [\d.]+ s, stopped\.$/).waitFor({ timeout: 90_000 });
+    // Every service depends on Kafka to be ready: all six report it.
+    await health("down", "kafka stopped").waitFor({ timeout: 30_000 });
+    await health("down", "not ready: order, inventory, payment, warehouse, email, analytics").waitFor({ timeout: 60_000 });
+    await shot("explorer-broker-down");
+
+    await kafka.locator("button[data-action=start]").click();
+    await note(/^kafka start: done in [\d.]+ s, running\.$/).waitFor({ timeout: 250_000 }); // over a minute on a busy machine
+    await health("ready", "All well").waitFor({ timeout: comesBackMs });
+    await happyOrderConfirms();
+  }, 480_000);
+
+  pageTest("when PostgreSQL is restarted from the page, then the page says how long it took, and orders flow again", async () => {
+    await openTab("break");
+    await page.locator("#infra tr[data-component=postgres] button[data-action=restart]").click();
+    await note(/^postgres restart: done in [\d.]+ s, running\.$/).waitFor({ timeout: 120_000 });
+    await health("ready", "All well").waitFor({ timeout: comesBackMs });
+    await shot("explorer-postgres-restarted");
+    await happyOrderConfirms();
+  }, 300_000);
 
   pageTest("when a poison message is sent, then it waits in the DLQ view, and re-drive empties it", async () => {
     await openTab("break");
     const dlq = page.locator("#dlq tr[data-dlq=notifications]");
     const waiting = dlq.locator("[data-testid=waiting]");
-    await waiting.waitFor();
+    await waiting.waitFor({ timeout: 30_000 });
     const before = Number(await waiting.textContent());
     await dlq.locator("button[data-action=poison]").click(); // analytics alone reads notifications: it parks the poison
     await page.waitForFunction(`Number(document.querySelector("#dlq tr[data-dlq=notifications] [data-testid=waiting]")?.textContent) > ${before}`,
@@ -143,13 +251,13 @@ describeWithBrowser("the saga explorer, in a browser", () => {
 
     // Re-driven while its consumer is stopped, the DLQ stays empty; with analytics running the
     // poison would come straight back (fix the cause first).
-    const analytics = page.locator("#services tr[data-service=analytics]");
-    await analytics.locator("button[data-action=stop]").click();
-    await analytics.locator("td[data-testid=ready]", { hasText: "down" }).waitFor({ timeout: 30_000 });
+    await service("analytics").locator("button[data-action=stop]").click();
+    await ready("analytics", "down").waitFor({ timeout: 60_000 });
+    await service("analytics").locator("td.supervisor-state", { hasText: /^stopped/ }).waitFor({ timeout: 60_000 });
     await dlq.locator("button[data-action=redrive]").click();
-    await page.locator("#supervisor-note", { hasText: "re-drove" }).waitFor({ timeout: 60_000 });
+    await note("re-drove").waitFor({ timeout: 60_000 });
     await waiting.filter({ hasText: /^0$/ }).waitFor({ timeout: 30_000 });
-    await analytics.locator("button[data-action=start]").click();
-    await analytics.locator("td[data-testid=ready]", { hasText: "ready" }).waitFor({ timeout: 120_000 });
+    await service("analytics").locator("button[data-action=start]").click();
+    await ready("analytics", "ready").waitFor({ timeout: comesBackMs });
   }, 400_000);
 });

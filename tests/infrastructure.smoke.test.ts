@@ -9,6 +9,9 @@ import { Client } from "pg";
 import { basicAuthorization, waitFor } from "@shop/infra";
 import { saslOf, serviceDatabases, useEnvironment } from "@shop/testkit";
 
+// Real Kafka, registry and PostgreSQL; the tests that restart the broker or the database say how long they may take.
+jest.setTimeout(30_000);
+
 const env = useEnvironment();
 const kafka = new Kafka({ clientId: "smoke-test", brokers: env.brokers, sasl: saslOf(env.kafkaCredentials("admin")), logLevel: logLevel.NOTHING });
 
@@ -114,7 +117,7 @@ test("when the broker stops and starts again mid-stream, then the consumer resum
   // At-least-once: a message may come twice around a restart (a send retried after a timeout),
   // but in order of first arrival every message is there, once, in the order it was sent.
   expect([...new Set(received())]).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-});
+}, 180_000); // a broker restart, then waits of 60 s and 90 s
 
 test("when PostgreSQL restarts, then committed data is still there and new connections work", async () => {
   const url = env.databaseUrl("analytics");
@@ -136,4 +139,4 @@ test("when PostgreSQL restarts, then committed data is still there and new conne
     await after.query(`DROP TABLE ${table}`);
     await after.end();
   }
-});
+}, 60_000); // a database restart

@@ -43,4 +43,4 @@ test("when the broker is killed with SIGKILL and started again on the same data,
   const offsets = await admin.fetchTopicOffsets(topic);
   await admin.disconnect();
   expect(offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0)).toBe(sent.length);
-});
+}, 120_000); // a broker restart on the same data, then up to 60 s to consume

@@ -8,6 +8,9 @@ import { randomUUID } from "node:crypto";
 import { basicAuthorization, type Credential } from "@shop/infra";
 import { useEnvironment } from "@shop/testkit";
 
+// The real schema registry: a few HTTP round trips per test.
+jest.setTimeout(15_000);
+
 const { url, auth: admin } = useEnvironment().schemaRegistryAdmin;
 const { auth: reader } = useEnvironment().schemaRegistry;
 const nobody = undefined;

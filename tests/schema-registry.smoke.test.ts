@@ -8,6 +8,9 @@ import { SchemaRegistry, SchemaType } from "@kafkajs/confluent-schema-registry";
 import { basicAuthorization } from "@shop/infra";
 import { useEnvironment } from "@shop/testkit";
 
+// The real schema registry: a few HTTP round trips per test.
+jest.setTimeout(15_000);
+
 // The registry started for this test run (by infra/src/schema-registry.ts when native); subjects
 // are unique per run, so the tests do not depend on what other suites registered.
 // Writes with the admin credential, reads with the reader's (schema-registry-auth.smoke.test.ts

@@ -5,6 +5,9 @@
 import { freePort } from "@shop/infra";
 import { serviceDatabases, startService, useEnvironment } from "@shop/testkit";
 
+// Each test starts a service from its main.ts: a process under tsx that reaches PostgreSQL, Kafka and the registry.
+jest.setTimeout(60_000);
+
 const infra = useEnvironment();
 const environmentOf = (name: string, overrides: Record<string, string> = {}) => ({
   LOG_LEVEL: "info", DATABASE_URL: infra.databaseUrl(name), KAFKA_BROKERS: infra.brokers.join(","),

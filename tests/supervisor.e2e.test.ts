@@ -11,6 +11,9 @@ import {
 } from "@shop/infra";
 import { kafkaEnv, useEnvironment } from "@shop/testkit";
 
+// Each test starts payment under the supervisor: a process under tsx that joins Kafka, seconds on a loaded machine.
+jest.setTimeout(60_000);
+
 const infra = useEnvironment();
 const environmentOf = (name: "payment", overrides: Record<string, string> = {}) => ({
   LOG_LEVEL: "info", DATABASE_URL: infra.databaseUrl(name), KAFKA_BROKERS: infra.brokers.join(","),
@@ -67,7 +70,7 @@ test("when a supervised service is killed through the API, then it is restarted,
     await run.stop();
   }
   expect(fs.existsSync(supervisorFileOf(run.dir))).toBe(false);
-});
+}, 150_000); // start, then up to 90 s for the restart
 
 test("when a service exits before it was ever ready (bad configuration), then it is crashed, not restarted, and whenAllReady names it", async () => {
   const run = await startSupervised([{ name: "payment", instance: 1, port: await freePort(), env: environmentOf("payment", { KAFKA_PASSWORD: "" }) }]);
@@ -98,7 +101,7 @@ test("when a service runs as two instances (--scale) and instance 2 is killed, t
   } finally {
     await run.stop();
   }
-});
+}, 150_000); // two starts, then up to 90 s for the restart
 
 test("when the API is asked for an unknown service, action or instance, then it answers 404 or 400 naming it", async () => {
   const run = await startSupervised([{ name: "payment", instance: 1, port: await freePort(), env: environmentOf("payment") }]);

@@ -7,7 +7,7 @@
  *   GET  /services                                   → { services: ServiceStatus[] }
  *   POST /services/:name/stop|start|restart|kill     (?instance=N) → 202
  *   GET  /infra                                      → { components: InfraStatus[] }
- *   POST /infra/:component/stop|start|kill|restart   → 202
+ *   POST /infra/:component/stop|start|kill|restart   → 200 once done (a start takes seconds)
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -34,6 +34,7 @@ export interface Control {
   services(): Promise<ServiceStatus[]>;
   /** Asks for the action; kill is SIGKILL, after which the supervisor restarts the service (with backoff). */
   service(name: string, action: ServiceAction, instance?: number): Promise<void>;
+  /** Resolves once the action is done; kill is SIGKILL, and the component stays down until start. */
   infra(component: InfraComponent, action: ServiceAction): Promise<void>;
 }
 
@@ -49,9 +50,10 @@ export async function findSupervisor(file = supervisorFile): Promise<Control | u
 }
 
 export function supervisorControl(url: string): Control {
-  const post = async (route: string) => {
-    const response = await fetch(`${url}${route}`, { method: "POST", signal: AbortSignal.timeout(10_000) });
-    if (response.status !== 202) throw new Error(`POST ${route}: ${response.status} ${await response.text()}`);
+  // A service action is accepted (202) at once; an infrastructure action answers (200) once done.
+  const post = async (route: string, timeoutMs: number) => {
+    const response = await fetch(`${url}${route}`, { method: "POST", signal: AbortSignal.timeout(timeoutMs) });
+    if (!response.ok) throw new Error(`POST ${route}: ${response.status} ${await response.text()}`);
   };
   return {
     description: `the running system (supervisor at ${url})`,
@@ -60,7 +62,7 @@ export function supervisorControl(url: string): Control {
       if (!response.ok) throw new Error(`GET /services: ${response.status}`);
       return ((await response.json()) as { services: ServiceStatus[] }).services;
     },
-    service: (name, action, instance) => post(`/services/${name}/${action}${instance === undefined ? "" : `?instance=${instance}`}`),
-    infra: (component, action) => post(`/infra/${component}/${action}`),
+    service: (name, action, instance) => post(`/services/${name}/${action}${instance === undefined ? "" : `?instance=${instance}`}`, 10_000),
+    infra: (component, action) => post(`/infra/${component}/${action}`, 180_000),
   };
 }

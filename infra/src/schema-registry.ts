@@ -39,7 +39,8 @@ export interface SchemaRegistryOptions {
 
 const pomFile = path.join(repoRoot, "infra", "schema-registry", "pom.xml");
 const installDir = path.join(cacheDir, `apicurio-registry-${schemaRegistryVersion}`);
-const minJava = 21;
+/** Apicurio Registry 3 is compiled for Java 21; Kafka runs on 17+, so this is what the native infrastructure needs. */
+export const minJava = 21;
 
 /** Fetches and unpacks the registry once per version; later calls only look for the jar. */
 export async function installSchemaRegistry(progress: Progress = silent): Promise<string> {

@@ -4,7 +4,7 @@
  * that a learner can start one service by hand exactly as `pnpm start` does:
  *
  *   pnpm svc stop payment
- *   node --env-file=.cache/infra/dev/services/payment.env --import tsx services/payment/src/main.ts
+ *   node --env-file=.cache/infra/dev/services/payment.env --import tsx --import ./services/payment/src/telemetry.ts services/payment/src/main.ts
  */
 import fs from "node:fs";
 import path from "node:path";

@@ -8,7 +8,9 @@
  * to its script: pnpm issue 7374), and the clean shutdown must not be cut short. A later
  * Ctrl-C means "now": the process exits at once (130), and the reaper (reaper.ts) cleans up.
  */
-export function untilStopped(): Promise<NodeJS.Signals> & { dispose(): void } {
+export type Stopped = Promise<NodeJS.Signals> & { dispose(): void };
+
+export function untilStopped(): Stopped {
   let dispose = () => {};
   const promise = new Promise<NodeJS.Signals>((resolve) => {
     const keepAlive = setInterval(() => {}, 60_000);

@@ -20,7 +20,7 @@ import { registerContractSchemas } from "./register-schemas";
 import { registryCredentialsOf } from "./registry-credentials";
 import { parseScale } from "./scale";
 import { portOf, serviceEnvironment, serviceNames, writeServiceEnvFiles } from "./service-env";
-import { untilStopped } from "./signals";
+import { untilStopped, type Stopped } from "./signals";
 import { startSmtpSink } from "./smtp-sink";
 import { describeEvent, label, Supervisor, type InstanceSpec, type SupervisorEvent } from "./supervisor";
 
@@ -28,8 +28,15 @@ const colour = process.stdout.isTTY;
 const say = (line: string) => console.log(line);
 const clock = () => new Date().toISOString().slice(11, 23);
 
-async function main(): Promise<void> {
+/**
+ * `stopped` is listening from the first line: a Ctrl-C during start-up (which takes a while)
+ * stops what has started so far, cleanly. Without a listener yet, SIGINT would end this process
+ * at once (exit code 130) and leave the infrastructure it had started running.
+ */
+async function main(stopped: Stopped): Promise<void> {
   const startedAt = Date.now();
+  let interrupted = false;
+  void stopped.then(() => (interrupted = true));
   const args = process.argv.slice(2);
   const scale = parseScale(args.filter((arg) => arg !== "--reset")); // names the bad flag
   const supervisorPort = portFromEnv("SUPERVISOR_PORT", defaultSupervisorPort);
@@ -50,9 +57,18 @@ async function main(): Promise<void> {
   const infra = await ensureDevEnvironment(say);
   writeServicePids(devDir, []); // the reaper stops our services (and what we started) if we die
   startReaper(devDir);
+  const stopInfra = async () => {
+    if (infra.started) {
+      say("Stopping the infrastructure (its data stays: `pnpm infra reset` deletes it)...");
+      await stopNativeEnvironment(devDir);
+    }
+    removeServicePids(devDir); // our reaper has nothing left to guard, and exits
+  };
+  if (interrupted) return stopInfra().then(() => say("Stopped."));
   say(`${describe(infra.state)}\n  Env file for tools: ${writeEnvFile(infra.state)}`); // it holds passwords
   // Infra registers the schemas with the admin credential; the services get the read-only one.
   say(await registerContractSchemas(schemaRegistryUrlOf(infra.state), registryCredentialsOf(infra.state).admin));
+  if (interrupted) return stopInfra().then(() => say("Stopped."));
   const smtp = await startSmtpSink(await freePort(), (mail) => say(formatLogLine("smtp", 6, mail, colour)), mailTo(explorerUrl));
   say(`  SMTP sink (prints every mail): ${smtp.url}`);
   say(`  One env file per service, to start one by hand: ${writeServiceEnvFiles(infra.state, smtp.url)}${path.sep}<service>.env`);
@@ -78,22 +94,16 @@ async function main(): Promise<void> {
     say("\nStopping the services...");
     await supervisor.stopAll();
     await smtp.close();
-    if (infra.started) {
-      say("Stopping the infrastructure (its data stays: `pnpm infra reset` deletes it)...");
-      await stopNativeEnvironment(devDir);
-    }
-    removeServicePids(devDir); // our reaper has nothing left to guard, and exits
+    await stopInfra();
     await api.close(); // last: until here, a second `pnpm start` is told that this one still runs
     say("Stopped.");
   };
 
   supervisor.startAll();
-  const stopped = untilStopped();
   const outcome = await Promise.race([supervisor.whenAllReady().then(() => "ready" as const), stopped.then(() => "stopped" as const)])
     .catch((error: Error) => error);
   if (outcome instanceof Error) {
     console.error(`\n${outcome.message}`);
-    stopped.dispose();
     await stop();
     process.exitCode = 1;
     return;
@@ -117,7 +127,8 @@ function portFromEnv(variable: string, fallback: number): number {
   return port;
 }
 
-main().catch((error: unknown) => {
+const stopped = untilStopped();
+main(stopped).catch((error: unknown) => {
   console.error(`\n${error instanceof Error ? error.message : String(error)}`);
   process.exitCode = 1;
-});
+}).finally(() => stopped.dispose()); // nothing left to wait for: let the process end

@@ -13,8 +13,8 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { EventEmitter } from "node:events";
-import path from "node:path";
 import { repoRoot } from "./paths";
+import { serviceNodeArgs } from "./service-command";
 
 export type InstanceState = "starting" | "ready" | "stopping" | "stopped" | "backoff" | "crashed";
 export type ServiceAction = "stop" | "start" | "restart" | "kill";
@@ -22,7 +22,7 @@ export const serviceActions: readonly ServiceAction[] = ["stop", "start", "resta
 
 export interface InstanceSpec {
   name: string; instance: number; port: number; env: NodeJS.ProcessEnv;
-  /** The script it runs; a service's is services/<name>/src/main.ts. */
+  /** The script it runs, for what is not a service (the explorer); a service runs as serviceNodeArgs says. */
   entry?: string;
   /** Stopped after the others (the explorer: the services send it their last spans as they stop). */
   stopsLast?: boolean;
@@ -123,7 +123,8 @@ export class Supervisor extends EventEmitter {
     const { spec } = instance;
     // Its own process group: Ctrl-C in the terminal reaches the supervisor only, which stops the
     // services itself, in order. The reaper (reaper.ts) stops them if the supervisor is killed.
-    const child = spawn(process.execPath, ["--import", "tsx", spec.entry ?? path.join("services", spec.name, "src", "main.ts")], {
+    const args = spec.entry ? ["--import", "tsx", spec.entry] : serviceNodeArgs(spec.name); // a service's telemetry first (service-command.ts)
+    const child = spawn(process.execPath, args, {
       cwd: repoRoot, env: { ...process.env, ...spec.env, PORT: String(spec.port) }, stdio: ["ignore", "pipe", "pipe"], detached: true,
     });
     instance.child = child;

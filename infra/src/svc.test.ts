@@ -8,6 +8,9 @@ import os from "node:os";
 import path from "node:path";
 import { repoRoot } from "./paths";
 
+// Each test runs `pnpm svc` as a process under tsx: a second or more to start on a loaded machine.
+jest.setTimeout(20_000);
+
 function svc(args: string[], cacheDir: string) {
   const run = spawnSync(process.execPath, ["--import", "tsx", path.join("infra", "src", "svc.ts"), ...args], {
     cwd: repoRoot, env: { ...process.env, SHOP_CACHE_DIR: cacheDir }, encoding: "utf8",

@@ -21,7 +21,6 @@
 import { benchDatabases } from "./saga/databases";
 import { openLoop } from "./saga/load";
 import { runInfo, writeResult } from "./saga/results";
-import { outcomes } from "./saga/sagas";
 import { startSystem } from "./saga/system";
 import { killAndMeasure, spread, untilFinal, type Recovery } from "./recovery/measure";
 

@@ -3,7 +3,8 @@
  *
  * The system: Kafka, the schema registry and a durable PostgreSQL (fsync on, as `pnpm start`),
  * the six services as processes on their defaults (saga deadline 30 s, LOG_LEVEL info), an SMTP
- * sink, and a catalogue with a huge stock so the happy path is measured (saga/system.ts).
+ * sink, a catalogue with a huge stock so the happy path is measured (saga/system.ts), and, with
+ * BENCH_EXPLORER=1, the saga explorer with one page open, the services exporting their spans to it, as under `pnpm start`.
  * The phases, each followed by a wait until every accepted order is final and the system quiet:
  *   1. a sweep of offered rates, open loop: order i is sent at start + i/rate, whatever the answers;
  *   2. a burst: BENCH_BURST orders from BENCH_CLIENTS clients as fast as they get answers;
@@ -12,6 +13,7 @@
  * cancelled by reason, saga duration percentiles (order's history: final event − OrderPlaced),
  * completed checkouts/s, and per checkout: CPU by process (/proc), PostgreSQL transactions
  * (pg_stat_database) and Kafka requests (kafka_requests_total on every service's /metrics).
+ * The explorer's own cost: its CPU per checkout, and what its page met (saga/explorer-watcher.ts).
  * Writes tests/bench/results/saga-<date>-<commit>.json; `pnpm bench:saga:summary` compares runs.
  * The last line is for scripts:
  *   saga-bench: checkouts_per_s=N p99_ms_at_100=N p50_ms_at_10=N idle_cpu_pct=N
@@ -23,16 +25,18 @@
  *   BENCH_CLIENTS       concurrent clients in the burst            default 64
  *   BENCH_IDLE_SECONDS  seconds of idle measured after the load    default 20
  *   BENCH_WARMUP_SECONDS  seconds of 20 orders/s before the first phase, not measured   default 30
- *   BENCH_EXPLORER      1: run the saga explorer as pnpm start does (the services export their
- *                       spans to it) with one page watching; its CPU gets a column   default 0
+ *   BENCH_EXPLORER      1: run the saga explorer as pnpm start runs it (the services export their
+ *                       spans to it) with one page watching: its CPU gets a column, and per phase
+ *                       what the page met (saga/explorer-watcher.ts). Off by default, so that the
+ *                       headline figures measure the six services alone, comparable run to run   default 0
  * A short run to try it: BENCH_RATES=10,50 BENCH_SECONDS=5 BENCH_BURST=300 pnpm bench:saga
  */
 import os from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { benchDatabases, type BenchDatabases } from "./saga/databases";
-import { headline, idleFigures, idleRates, phaseFigures, settleMs, type PhaseRecord } from "./saga/figures";
+import { explorerHeadline, headline, idleFigures, idleRates, phaseFigures, settleMs, type PhaseRecord } from "./saga/figures";
 import { burst, openLoop, type Placement } from "./saga/load";
-import { lastLine, printIdle, printPhases } from "./saga/report";
+import { lastLine, printExplorer, printIdle, printPhases } from "./saga/report";
 import { flatFigures, runInfo, writeResult } from "./saga/results";
 import { personalDataMicrosPerCheckout } from "./saga/personal-data";
 import { outcomes, percentile, waitUntilQuiet } from "./saga/sagas";
@@ -66,7 +70,7 @@ function readKnobs() {
 /** After a phase's last order: wait until every saga is final and the system quiet, then read what happened. */
 async function finishPhase(
   system: System, databases: BenchDatabases, before: Snapshot, placement: Placement,
-  phase: Pick<PhaseRecord, "name" | "offeredPerS" | "clients" | "orders">,
+  phase: Pick<PhaseRecord, "name" | "offeredPerS" | "clients" | "orders">, watched: { watcher?: Watcher; since: number },
 ): Promise<PhaseRecord> {
   const failed = Object.values(placement.failed).reduce((a, b) => a + b, 0);
   log(`    sent in ${(placement.placingMs / 1000).toFixed(1)} s: accepted ${placement.acceptedIds.length}, refused ${placement.refused}, failed ${failed}; waiting for ${placement.acceptedIds.length} sagas to finish...`);
@@ -79,7 +83,8 @@ async function finishPhase(
   log(`    waiting ${settleMs / 1000} s for PostgreSQL's statistics...`);
   await sleep(settleMs);
   const settled = await takeSnapshot(system, databases);
-  return { ...phase, placement, outcomes: result, before, atQuiet, settled, quietAt };
+  const explorer = watched.watcher?.between(watched.since, quietAt);
+  return { ...phase, placement, outcomes: result, before, atQuiet, settled, quietAt, ...(explorer ? { explorer } : {}) };
 }
 
 async function main(): Promise<void> {
@@ -111,14 +116,16 @@ async function main(): Promise<void> {
     for (const rate of knobs.rates) {
       const orders = Math.round(rate * knobs.seconds);
       log(`\nPhase ${rate}/s: ${orders} orders over ${knobs.seconds} s, open loop...`);
+      const since = Date.now();
       const placement = await openLoop(system.orderUrl, rate, knobs.seconds, log);
-      records.push(await finishPhase(system, databases, before, placement, { name: `${rate}/s`, offeredPerS: rate, orders }));
+      records.push(await finishPhase(system, databases, before, placement, { name: `${rate}/s`, offeredPerS: rate, orders }, { watcher, since }));
       before = records.at(-1)!.settled;
     }
     if (knobs.burst > 0) {
       log(`\nPhase burst: ${knobs.burst} orders from ${knobs.clients} clients...`);
+      const since = Date.now();
       const placement = await burst(system.orderUrl, knobs.burst, knobs.clients, log);
-      records.push(await finishPhase(system, databases, before, placement, { name: "burst", clients: knobs.clients, orders: knobs.burst }));
+      records.push(await finishPhase(system, databases, before, placement, { name: "burst", clients: knobs.clients, orders: knobs.burst }, { watcher, since }));
       before = records.at(-1)!.settled;
     }
     log(`\nIdle: ${knobs.idleSeconds} s of nothing...`);
@@ -138,10 +145,13 @@ async function main(): Promise<void> {
   const phases = records.map((record) => phaseFigures(record, rates));
   const idleResult = idleFigures(idle.start, idle.end, services);
   const top = headline(phases, idleResult);
+  const explorer = explorerHeadline(phases);
   log(`\nResults (CPU, transactions and Kafka requests per accepted order; ${os.cpus().length} cores shared by everything):`);
   printPhases(phases, [...Object.keys(system.processes), "load generator"], log);
   log("");
   printIdle(idleResult, services, log);
+  log("");
+  printExplorer(explorer, log);
   // Personal data (decision 014): the AES-256-GCM work of one checkout, against the CPU a checkout costs at capacity.
   const personalDataMicros = await personalDataMicrosPerCheckout();
   const atCapacity = phases.at(-1)?.cpuMsPerCheckout.total;
@@ -153,8 +163,8 @@ Personal data: sealing and opening a checkout's 5 fields and unwrapping its 2 da
       ...knobs, settleMs, sagaTimeoutMs: "service default (30000)", logLevel: "service default (info)", postgres,
       infrastructure: system.environment.description,
     },
-    headline: { ...top, personalDataMicrosPerCheckout: personalDataMicros },
-    figures: flatFigures(top, phases, idleResult),
+    headline: { ...top, personalDataMicrosPerCheckout: personalDataMicros, explorer },
+    figures: flatFigures(top, phases, idleResult, explorer),
     phases,
     idle: idleResult,
   });

@@ -60,6 +60,7 @@ export async function inject(kind: FaultKind, context: FaultContext): Promise<Fa
   } else if (kind === "kill-broker" || kind === "kill-postgres") {
     target = kind === "kill-broker" ? "kafka" : "postgres";
     await control.infra(target as "kafka" | "postgres", "kill");
+    await control.infra(target as "kafka" | "postgres", "start"); // infrastructure is not supervised: it stays down until started
   } else if (kind === "group-reset") {
     target = oneOf(random, resettable);
     const topic = oneOf(random, inboxTopicsOf(target as (typeof resettable)[number])); // not datakeys: keyrings read it with groups of their own

@@ -40,12 +40,14 @@ export async function startOwnSystem(log: (line: string) => void, extraProducts:
     const { environment } = system;
     if (component === "kafka" && action === "kill") {
       await environment.stopBroker({ kill: true });
+    } else if (component === "kafka" && action === "start") {
       await environment.startBroker();
     } else if (component === "postgres" && action === "kill") {
       await killPostgres(system);
+    } else if (component === "postgres" && action === "start") {
       await environment.restartDatabase(); // the postmaster is gone: this starts it again on the same data (crash recovery)
     } else {
-      throw new Error(`its own system supports kill of kafka and postgres, not ${action} of ${component}`);
+      throw new Error(`its own system supports kill and start of kafka and postgres, not ${action} of ${component}`);
     }
   };
 

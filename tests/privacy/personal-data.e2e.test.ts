@@ -14,7 +14,10 @@ import { freePort, startSmtpSink, waitFor } from "@shop/infra";
 import { freshDatabase, saslOf, startService, useEnvironment, type FreshDatabase, type ServiceProcess } from "@shop/testkit";
 import { createKeyring, followKeyTopic, localKek, schemaRegistryCodec, type Keyring } from "@shop/messaging";
 import { readRawMessages, textOf, type RawMessage } from "../support/raw-topics";
-import { orderRequest, startSagaSystem, type OrderRequest, type Product, type SagaSystem } from "../support/saga-system";
+import { startSagaSystem, type OrderRequest, type Product, type SagaSystem } from "../support/saga-system";
+
+// The services run for the whole file; each test reads topics or waits for mails. Tests with longer waits say so.
+jest.setTimeout(60_000);
 
 const env = useEnvironment();
 const repoRoot = path.resolve(__dirname, "..", "..");
@@ -114,7 +117,7 @@ test("when every topic's raw bytes are read (dead-letter topics included), then 
   expect(leaks).toEqual([]);
   // The sealed values are there instead.
   expect(ours.filter((message) => message.headers["event-type"] === "OrderPlaced").every((message) => textOf(message).includes("pii:v1:"))).toBe(true);
-});
+}, 90_000); // reading every topic may take its 60 s
 
 test("when a dead-lettered copy of an order's event is read, then it carries the sealed values, not the plaintext", async () => {
   const [placed] = (await readRawMessages([topics.orders])).filter((message) =>
@@ -131,7 +134,7 @@ test("when a dead-lettered copy of an order's event is read, then it carries the
     expect(textOf(message)).toContain("pii:v1:");
     expect(secretsOf(ada).filter((secret) => textOf(message).includes(secret))).toEqual([]);
   }
-});
+}, 150_000); // two reads of up to 60 s each
 
 describe("who can open what", () => {
   const services = ["order", "inventory", "payment", "email", "warehouse", "analytics"] as const;
@@ -187,7 +190,7 @@ describe("erasure", () => {
     expect(Object.values(adas).length).toBeGreaterThan(0);
     expect(new Set(Object.values(adas))).toEqual(new Set(["erased"]));
     expect(graces).toMatchObject({ customerEmail: grace.email, "shippingAddress.line1": grace.shippingAddress!.line1 });
-  });
+  }, 90_000);
 
   test("when ada orders again after her erasure, then she gets new keys and the saga completes; every saga invariant holds", async () => {
     const orderId = await place("ada");
@@ -205,7 +208,7 @@ describe("erasure", () => {
       const { available, reserved, sold } = await system.stock(product.sku);
       expect(available + reserved + sold).toBe(product.quantity);
     }
-  });
+  }, 180_000); // waits of 60 s, 60 s and 30 s, then every order and SKU in turn
 
   test("when analytics' read model is rebuilt from scratch after the erasure, then it equals the live KPIs", async () => {
     const kpis = async () => (await fetch(`${analytics.url}/kpis`)).json();
@@ -224,7 +227,7 @@ describe("erasure", () => {
     await analytics.start();
 
     await waitFor("the rebuilt KPIs to equal the live ones", async () => JSON.stringify(await kpis()) === JSON.stringify(live), { timeoutMs: 90_000 });
-  });
+  }, 180_000); // waits of 60 s and 90 s around the rebuild command
 });
 
 test("when pnpm demo runs against the system, then no log line of any service nor of the SMTP sink holds an e-mail address", async () => {
@@ -243,7 +246,7 @@ test("when pnpm demo runs against the system, then no log line of any service no
   const addresses = [...logs.matchAll(/[\w.+-]+@[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}\b/gi)].map((match) => match[0]).filter((found) => !/^(receipt|cancellation)\.[0-9a-f-]{36}@/.test(found));
   expect(addresses).toEqual([]);
   expect(logs).not.toContain("ada@example.com");
-});
+}, 150_000); // pnpm demo's four orders, then up to 60 s for their mails
 
 // --- helpers -------------------------------------------------------------------------------
 

@@ -1,117 +1,121 @@
 /**
- * The whole system as `pnpm start` runs it, for the explorer's browser test: the six services
- * (fresh databases, the default catalogue) sending their spans to the explorer, an SMTP sink that
- * hands its mails to the explorer, the control API over these processes (control-api.ts), and the
- * explorer itself as its own process.
+ * The whole system as `pnpm start` runs it (infra/src/start.ts), for the explorer's browser test:
+ * the real supervisor runs the six services (fresh databases, the default catalogue) and the
+ * explorer as supervised instances, the services send their spans to the explorer, an SMTP sink
+ * hands it its mails, and the real control API serves the explorer's Break-it panel: its kill,
+ * stop and start reach these processes, and its broker and PostgreSQL buttons the test run's
+ * infrastructure (infraControl over the native environment's state, as `pnpm start` over its own).
+ * Ports are free ones, not 3000-3006: another `pnpm start` may run on this machine.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { freePort, startSmtpSink, waitFor } from "@shop/infra";
-import { freshDatabase, kafkaEnv, startService, useEnvironment, type FreshDatabase, type ServiceProcess } from "@shop/testkit";
-import { serveControlApi } from "./control-api";
+import {
+  freePort, infraControl, startControlApi, startSmtpSink, Supervisor, waitFor, type InstanceSpec,
+} from "@shop/infra";
+import { environmentVariable, freshDatabase, kafkaEnv, nativeStateOf, useEnvironment, type FreshDatabase } from "@shop/testkit";
+import { environmentInfraControl } from "./environment-infra-control";
 
 export const allServices = ["order", "inventory", "payment", "warehouse", "email", "analytics"] as const;
 
 export interface ExplorerSystem {
   explorerUrl: string;
-  services: Record<string, ServiceProcess>;
-  explorerOutput(): string;
+  serviceUrls: Record<string, string>;
+  /** The last lines the supervised processes wrote (the explorer's and the services'), for a failure's report. */
+  output(): string;
   stop(): Promise<void>;
 }
 
 const repoRoot = path.resolve(__dirname, "..", "..");
 
-export async function startExplorerSystem({ sagaTimeoutMs, killBackoffMs }: { sagaTimeoutMs: number; killBackoffMs: number }): Promise<ExplorerSystem> {
+export async function startExplorerSystem({ sagaTimeoutMs }: { sagaTimeoutMs: number }): Promise<ExplorerSystem> {
   const env = useEnvironment();
   const explorerPort = await freePort();
   const explorerUrl = `http://127.0.0.1:${explorerPort}`;
-  const smtp = await startSmtpSink(await freePort(), () => {}, (mail) => void fetch(`${explorerUrl}/api/mails`, {
+  const mailTo = (mail: object) => void fetch(`${explorerUrl}/api/mails`, {
     method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(mail),
-  }).catch(() => undefined));
-  const registry = env.schemaRegistry;
-  const common = {
-    KAFKA_BROKERS: env.brokers.join(","), SCHEMA_REGISTRY_URL: registry.url,
-    SCHEMA_REGISTRY_USERNAME: registry.auth.username, SCHEMA_REGISTRY_PASSWORD: registry.auth.password, LOG_LEVEL: "warn",
-  };
+  }).catch(() => undefined);
+  const smtp = await startSmtpSink(await freePort(), () => {}, mailTo);
+  const registry = { SCHEMA_REGISTRY_URL: env.schemaRegistry.url, SCHEMA_REGISTRY_USERNAME: env.schemaRegistry.auth.username, SCHEMA_REGISTRY_PASSWORD: env.schemaRegistry.auth.password };
   const ports = Object.fromEntries(await Promise.all(allServices.map(async (name) => [name, await freePort()] as const)));
-
+  const serviceUrls = Object.fromEntries(allServices.map((name) => [name, `http://127.0.0.1:${ports[name]}`]));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "explorer-e2e-"));
-  const supervisorFile = path.join(dir, "supervisor.json");
-  let output = "";
-  let explorer: ChildProcess | undefined;
   const databases: FreshDatabase[] = [];
-  const services: Record<string, ServiceProcess> = {};
-  let control: Awaited<ReturnType<typeof serveControlApi>> | undefined;
+  let lines: string[] = [];
+  let supervisor: Supervisor | undefined;
+  let api: Awaited<ReturnType<typeof startControlApi>> | undefined;
+
   const stop = async () => {
-    if (explorer && explorer.exitCode === null) {
-      const exited = new Promise((resolve) => explorer!.once("exit", resolve));
-      explorer.kill("SIGTERM");
-      await exited;
-    }
-    await control?.close();
-    await Promise.all(Object.values(services).map((service) => service.stop()));
+    await supervisor?.stopAll(); // the services first, then the explorer (stopsLast), as pnpm start does
+    await api?.close();
     await Promise.all(databases.map((database) => database.drop()));
     await smtp.close();
     fs.rmSync(dir, { recursive: true, force: true });
   };
 
   try {
-    explorer = spawn(process.execPath, ["--import", "tsx", path.join("packages", "explorer", "src", "main.ts")], {
-      cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"],
+    const specs: InstanceSpec[] = [];
+    for (const name of allServices) {
+      const database = await freshDatabase(`explorer_${name}`, undefined, { owner: name });
+      databases.push(database);
+      specs.push({
+        name, instance: 1, port: ports[name]!,
+        env: {
+          LOG_LEVEL: "warn", DATABASE_URL: database.url, KAFKA_BROKERS: env.brokers.join(","), ...registry, SMTP_URL: smtp.url,
+          ...kafkaEnv(env.kafkaCredentials(name)), ...env.personalDataEnv(name), // its own principal and keys, as pnpm start gives it
+          OTEL_EXPORTER_OTLP_ENDPOINT: explorerUrl, OTEL_BSP_SCHEDULE_DELAY: "200", // traces to the explorer; quicker than pnpm start's 1 s
+          SAGA_TIMEOUT_MS: String(sagaTimeoutMs), DEADLINE_CHECK_MS: "200", MAX_SAGA_WAIT_MS: "0",
+        },
+      });
+    }
+    const controlPort = await freePort();
+    specs.push({
+      name: "explorer", instance: 1, port: explorerPort, entry: path.join("packages", "explorer", "src", "main.ts"), stopsLast: true,
       env: {
-        ...process.env, ...common, ...kafkaEnv(env.kafkaCredentials("admin")), EXPLORER_PORT: String(explorerPort), LOG_LEVEL: "info",
-        ...Object.fromEntries(allServices.map((name) => [`${name.toUpperCase()}_URL`, `http://127.0.0.1:${ports[name]}`])),
-        SUPERVISOR_FILE: supervisorFile, // as pnpm start's supervisor, the control API writes its address there once it listens
+        EXPLORER_PORT: String(explorerPort), LOG_LEVEL: "info", KAFKA_BROKERS: env.brokers.join(","), ...kafkaEnv(env.kafkaCredentials("admin")), ...registry,
+        ...Object.fromEntries(allServices.map((name) => [`${name.toUpperCase()}_URL`, serviceUrls[name]])),
+        SUPERVISOR_URL: `http://127.0.0.1:${controlPort}`,
       },
     });
-    explorer.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    explorer.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    await waitFor("the explorer to be ready", async () => {
-      if (explorer!.exitCode !== null) throw new Error(`the explorer exited:\n${output}`);
-      return (await fetch(`${explorerUrl}/health/ready`).catch(() => undefined))?.ok;
-    }, { timeoutMs: 60_000, intervalMs: 200 });
+    supervisor = new Supervisor(specs, (spec, line) => {
+      lines.push(`${spec.name}: ${line}`);
+      if (lines.length > 400) lines = lines.slice(-200);
+    });
+    // Native infrastructure: the very infraControl of `pnpm start`, over the test run's state file.
+    // Containers (Docker): the same contract over the environment's fault hooks.
+    const nativeDir = nativeStateOf(process.env[environmentVariable]!)?.dir;
+    const infra = nativeDir ? infraControl(nativeDir, () => {}) : environmentInfraControl(env);
+    api = await startControlApi({ supervisor, infra, port: controlPort, dir });
+    supervisor.startAll();
+    // The supervisor waits for ever (pnpm start's user sees the logs); a test gives up, and stops what it started.
+    let giveUp: NodeJS.Timeout | undefined;
+    await Promise.race([supervisor.whenAllReady(), new Promise((_, reject) => {
+      giveUp = setTimeout(() => reject(new Error(`not every process was ready in 4 minutes: ${JSON.stringify(supervisor!.list().map((i) => [i.name, i.state]))}`)), 240_000);
+    })]).finally(() => clearTimeout(giveUp));
 
-    // Three at a time: six processes compiling TypeScript at once on a busy two-core machine can
-    // miss testkit's minute to get ready. Settled, not raced: none is left running on a failure.
-    for (const wave of [allServices.slice(0, 3), allServices.slice(3)]) {
-      const started = await Promise.allSettled(wave.map(async (name) => {
-        const database = await freshDatabase(`explorer_${name}`, undefined, { owner: name });
-        databases.push(database);
-        services[name] = await startService(name, ports[name]!, {
-          ...common, DATABASE_URL: database.url, SMTP_URL: smtp.url,
-          OTEL_EXPORTER_OTLP_ENDPOINT: explorerUrl, OTEL_BSP_SCHEDULE_DELAY: "200",
-          SAGA_TIMEOUT_MS: String(sagaTimeoutMs), DEADLINE_CHECK_MS: "200", MAX_SAGA_WAIT_MS: "0",
-        });
-      }));
-      const failed = started.find((result) => result.status === "rejected");
-      if (failed) throw failed.reason;
-    }
     // Order prices from its own copy of the catalogue, built from the catalog topic that inventory
     // fills on its first start: until then the page's orders would be 400s (unknown SKU).
     const skus = (JSON.parse(fs.readFileSync(path.join(repoRoot, "services", "inventory", "catalog.json"), "utf8")) as { sku: string }[]).map((p) => p.sku);
     await waitFor("order to know the catalogue", async () => {
-      const known = (await (await fetch(`${services.order!.url}/catalog`)).json()) as { sku: string }[];
+      const known = (await (await fetch(`${serviceUrls.order}/catalog`)).json()) as { sku: string }[];
       return skus.every((sku) => known.some((entry) => entry.sku === sku));
     }, { timeoutMs: 60_000, intervalMs: 200 });
     // One order through, unwatched: every consumer has joined its group and fetched once, so the
     // test's first order does not wait for that (which, on a busy machine, took seconds).
-    const warmUp = await fetch(`${services.order!.url}/orders`, {
+    const warmUp = await fetch(`${serviceUrls.order}/orders`, {
       method: "POST", headers: { "content-type": "application/json" },
       body: JSON.stringify({ customerId: "warm-up", items: [{ sku: "STICKERS-10", quantity: 1 }], paymentMethod: "tok_visa", email: "warm@example.com",
         shippingAddress: { name: "Warm Up", line1: "1 Main St", city: "London", postalCode: "N1 9GU", country: "GB" } }),
     });
     const { orderId } = (await warmUp.json()) as { orderId: string };
     await waitFor("the warm-up order to be final", async () => {
-      const order = (await (await fetch(`${services.order!.url}/orders/${orderId}`)).json()) as { status: string };
+      const order = (await (await fetch(`${serviceUrls.order}/orders/${orderId}`)).json()) as { status: string };
       return order.status === "CONFIRMED" || order.status === "CANCELLED";
     }, { timeoutMs: 120_000, intervalMs: 200 });
-    control = await serveControlApi(services, env, { killBackoffMs });
-    fs.writeFileSync(supervisorFile, JSON.stringify({ url: control.url, pid: process.pid }));
   } catch (error) {
+    console.log(`the system's last lines:\n${lines.slice(-60).join("\n")}`);
     await stop();
     throw error;
   }
-  return { explorerUrl, services, explorerOutput: () => output, stop };
+  return { explorerUrl, serviceUrls, output: () => lines.slice(-80).join("\n"), stop };
 }

@@ -19,6 +19,9 @@ import { connectForger, contradictions, deadLettersOf, waitForContradictions, ty
 import { readRawMessages } from "../support/raw-topics";
 import { startSagaSystem, type SagaSystem } from "../support/saga-system";
 
+// Each test waits for its order to be final (up to 30 s), forges an event, and waits up to 30 s for the services' answer.
+jest.setTimeout(90_000);
+
 const sku = "TRUST-COAT";
 let system: SagaSystem;
 let email: { service: ServiceProcess; database: FreshDatabase; sink: { close(): Promise<void> } };

@@ -11,6 +11,9 @@ import { topicSpecs, topicsConsumedBy } from "@shop/contracts";
 import { aclsFor, describeAcl, presentAcls, setUpKafka, waitFor } from "@shop/infra";
 import { saslOf, useEnvironment, type KafkaCredentials } from "@shop/testkit";
 
+// Real Kafka: each test connects principals and waits for the broker to apply ACLs.
+jest.setTimeout(30_000);
+
 const env = useEnvironment();
 const admin = env.kafkaCredentials("admin");
 const payment = env.kafkaCredentials("payment");

@@ -5,14 +5,27 @@ import { api, h, services } from "./dom.js";
 
 const note = (text) => (document.querySelector("#supervisor-note").textContent = text);
 
+// A service action is asked (the supervisor answers 202 and acts); an infrastructure action
+// answers once done, so the note says how long the component took.
 async function act(path, what) {
   note(`${what}…`);
+  const started = performance.now();
   try {
-    await api(path, { method: "POST" });
-    note(`${what}: asked.`);
+    const answer = await api(path, { method: "POST" });
+    note(answer.state ? `${what}: done in ${((performance.now() - started) / 1000).toFixed(1)} s, ${answer.state}.` : `${what}: asked.`);
   } catch (error) {
     note(`${what}: ${error.message}`);
   }
+}
+
+/** One line on what is wrong now (or that nothing is): the outage while it lasts, its end when it ends. */
+function health(status) {
+  const stopped = status.supervisor.infra.filter((c) => c.state !== "running").map((c) => `${c.name} ${c.state}`);
+  const down = services.filter((name) => !status.services.find((s) => s.name === name)?.ready);
+  const problems = [...stopped, ...(status.kafkaError ? [status.kafkaError] : []), ...(down.length ? [`not ready: ${down.join(", ")}`] : [])];
+  return problems.length === 0
+    ? h("p", { id: "health", class: "ready" }, `All well at ${status.at.slice(11, 19)}: every service ready, Kafka answers.`)
+    : h("p", { id: "health", class: "down" }, `Outage at ${status.at.slice(11, 19)}: ${problems.join("; ")}.`);
 }
 
 function buttons(actions, path, what) {
@@ -23,6 +36,7 @@ function buttons(actions, path, what) {
 export function renderBreakIt(status) {
   const supervised = status.supervisor.services;
   if (status.supervisor.error) note(`No supervisor: ${status.supervisor.error}. The buttons need pnpm start.`);
+  document.querySelector("#health").replaceWith(health(status));
   const lagOf = (name) => status.lag.filter((row) => row.group === name || row.group.startsWith(`${name}.`)).reduce((sum, row) => sum + row.lag, 0);
   document.querySelector("#services tbody").replaceChildren(...services.map((name) => {
     const health = status.services.find((s) => s.name === name);

@@ -1,5 +1,5 @@
 import { Type, type Static } from "@sinclair/typebox";
-import { commonConfig, infrastructureConfig, readConfig } from "@shop/observability";
+import { commonConfig, infrastructureConfig, readConfig } from "@shop/service-kit";
 
 const url = (service: string, port: number) =>
   Type.String({ pattern: "^https?://", default: `http://127.0.0.1:${port}`, description: `the ${service} service's HTTP API` });

@@ -39,14 +39,28 @@ async function post(urls: ServiceUrls, body: object): Promise<Placed> {
 
 /**
  * One order down `path`. The deadline path stops payment through the supervisor, places a happy
- * order, and starts payment again once order has cancelled it (SAGA_TIMEOUT_MS later).
+ * order once payment has exited, and starts payment again once order has cancelled it
+ * (SAGA_TIMEOUT_MS later).
  */
 export async function placeOrder(urls: ServiceUrls, supervisor: SupervisorClient, path: SagaPath): Promise<Placed> {
   if (path !== "deadline") return post(urls, await orderBody(urls, path, Date.now()));
   await supervisor.service("payment", "stop");
+  // The supervisor answers 202 at once and payment then finishes its in-flight messages: an
+  // order placed before it has exited could still be paid, and would not meet its deadline.
+  await untilStopped(supervisor, "payment");
   const placed = await post(urls, await orderBody(urls, "happy", Date.now()));
   void restartPaymentAfter(urls, supervisor, placed.orderId);
   return placed;
+}
+
+async function untilStopped(supervisor: SupervisorClient, name: string): Promise<void> {
+  const giveUpAt = Date.now() + 60_000; // the supervisor's SIGKILL comes after 20 s of SIGTERM
+  for (;;) {
+    const instances = (await supervisor.services()).filter((instance) => instance.name === name);
+    if (instances.every((instance) => instance.state === "stopped")) return;
+    if (Date.now() > giveUpAt) throw new Error(`${name} did not stop within a minute`);
+    await new Promise((resolve) => setTimeout(resolve, 250)); // polling a remote state: there is nothing to wait on
+  }
 }
 
 async function restartPaymentAfter(urls: ServiceUrls, supervisor: SupervisorClient, orderId: string | undefined): Promise<void> {

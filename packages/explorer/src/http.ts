@@ -7,7 +7,8 @@ import path from "node:path";
 import { Type, type Static } from "@sinclair/typebox";
 import { topics } from "@shop/contracts";
 import { redrive, waitingDeadLetters, type KafkaConfig } from "@shop/messaging";
-import { createApp, type Logger } from "@shop/observability";
+import type { Logger } from "@shop/observability";
+import { createApp } from "@shop/service-kit";
 import { burst, paths, placeOrder } from "./drive";
 import type { LatestMessages } from "./ingest";
 import type { KafkaReader } from "./kafka";
@@ -63,7 +64,7 @@ export function buildHttp(deps: HttpDeps) {
     app.get(file === "index.html" ? "/" : `/${file}`, (_request, reply) => reply.type(type).send(body));
   }
 
-  app.get("/api/live", (request, reply) => {
+  app.get("/api/live", (_request, reply) => {
     reply.hijack(); // the response stays open: the live feed writes to it
     deps.live.attach(reply.raw);
     const status = deps.status();

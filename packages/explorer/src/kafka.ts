@@ -58,18 +58,20 @@ export async function tailTopics(
   const consumer: Consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 250, sessionTimeout: 10_000 });
   const admin = kafka.admin();
   await admin.connect();
-  const starts = new Map<string, number>();
+  // Where to read each partition from next: first the recent messages, then after the last one read.
+  const next = new Map<string, number>();
   for (const topic of topics) {
     for (const { partition, low, high } of await admin.fetchTopicOffsets(topic)) {
-      starts.set(`${topic}/${partition}`, Math.max(Number(low), Number(high) - recentPerPartition));
+      next.set(`${topic}/${partition}`, Math.max(Number(low), Number(high) - recentPerPartition));
     }
   }
-  // On each assignment, jump to the recent messages (the group has no committed offsets: it never commits).
+  // On each assignment, seek there (the group has no committed offsets: it never commits). A
+  // rejoin (the broker came back) goes on where it stopped, not back to the recent messages.
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     for (const [topic, partitions] of Object.entries(payload.memberAssignment)) {
       for (const partition of partitions) {
-        const start = starts.get(`${topic}/${partition}`);
-        if (start !== undefined) consumer.seek({ topic, partition, offset: String(start) });
+        const offset = next.get(`${topic}/${partition}`);
+        if (offset !== undefined) consumer.seek({ topic, partition, offset: String(offset) });
       }
     }
   });
@@ -83,6 +85,8 @@ export async function tailTopics(
         value: message.value, timestamp: message.timestamp,
         headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(Array.isArray(value) ? value[0] : value)])),
       })));
+      const last = batch.messages.at(-1);
+      if (last) next.set(`${batch.topic}/${batch.partition}`, Number(last.offset) + 1);
     },
   });
   return {

@@ -4,7 +4,8 @@
 // sagas' model) → live.ts (batched SSE) → status.ts → http.ts (API) → public/app.js (the page).
 import { topics } from "@shop/contracts";
 import { schemaRegistryCodec } from "@shop/messaging";
-import { createLogger, exitOnStartupError, onShutdown } from "@shop/observability";
+import { createLogger } from "@shop/observability";
+import { exitOnStartupError, onShutdown } from "@shop/service-kit";
 import { loadConfig } from "./config";
 import { buildHttp } from "./http";
 import { createLatestMessages, ingester } from "./ingest";

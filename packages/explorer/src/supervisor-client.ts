@@ -40,10 +40,14 @@ export function supervisorClient(fixedUrl: string | undefined, supervisorFile: s
       return null;
     }
   };
-  const call = async (method: "GET" | "POST", path: string): Promise<unknown> => {
+  /**
+   * `timeoutMs`: the control API answers a service action at once (202), but an infrastructure
+   * action once it is done, and starting Kafka again on a busy machine took over a minute.
+   */
+  const call = async (method: "GET" | "POST", path: string, timeoutMs = 30_000): Promise<unknown> => {
     const base = url();
     if (!base) throw new NoSupervisorError("no supervisor runs: Break it needs the control API of `pnpm start`");
-    const response = await fetch(`${base}${path}`, { method, signal: AbortSignal.timeout(60_000) })
+    const response = await fetch(`${base}${path}`, { method, signal: AbortSignal.timeout(timeoutMs) })
       .catch((error: Error) => { throw new NoSupervisorError(`the supervisor at ${base} does not answer: ${error.message}`); });
     const body = (await response.json().catch(() => ({}))) as { error?: string };
     if (!response.ok) throw new Error(body.error ?? `${method} ${path}: ${response.status}`);
@@ -54,6 +58,6 @@ export function supervisorClient(fixedUrl: string | undefined, supervisorFile: s
     services: async () => ((await call("GET", "/services")) as { services: ServiceInstance[] }).services,
     infra: async () => ((await call("GET", "/infra")) as { components: InfraComponent[] }).components,
     service: (name, action, instance) => call("POST", `/services/${encodeURIComponent(name)}/${action}${instance ? `?instance=${instance}` : ""}`),
-    component: (name, action) => call("POST", `/infra/${encodeURIComponent(name)}/${action}`),
+    component: (name, action) => call("POST", `/infra/${encodeURIComponent(name)}/${action}`, 240_000), // under Node's 300 s request timeout
   };
 }

@@ -4,6 +4,9 @@ import { classifyError, DecodeError, EncodeError, ValidationError } from "./erro
 import { validateEvent } from "./event";
 import { env, testCodec, testSchemaIds, thing } from "./testing";
 
+// The real schema registry: a few HTTP round trips per test.
+jest.setTimeout(15_000);
+
 test("when an event is encoded and decoded, then it comes back equal, in the Confluent wire format", async () => {
   const codec = await testCodec();
   const event = thing("order-1", 3);

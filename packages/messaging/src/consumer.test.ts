@@ -14,6 +14,9 @@ import { connectPublisher, groupPosition, type OutgoingMessage, type Publisher }
 import { createOutbox } from "./outbox";
 import { env, freshDatabase, freshTopic, kafkaConfig, readTopic, testCodec, testSchemaIds, thing, type ThingHappened } from "./testing";
 
+// Real Kafka and PostgreSQL: a consumer group join and a fetch take seconds on a loaded machine (a waitFor gives up after 15 s).
+jest.setTimeout(30_000);
+
 let codec: Codec;
 let publisher: Publisher;
 let db: Awaited<ReturnType<typeof freshDatabase>>;

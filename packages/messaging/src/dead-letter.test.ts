@@ -10,6 +10,9 @@ import { dlqCommand } from "./dlq-cli";
 import { connectPublisher, type IncomingMessage } from "./kafka";
 import { env, freshDatabase, freshTopic, kafkaConfig, testCodec, thing, type ThingHappened } from "./testing";
 
+// Real Kafka and PostgreSQL: a consumer group join and a fetch take seconds on a loaded machine (a waitFor gives up after 15 s).
+jest.setTimeout(30_000);
+
 const incoming: IncomingMessage = {
   topic: "orders", partition: 2, offset: "41", key: Buffer.from("order-1"), value: Buffer.from([0, 1, 2]),
   headers: { traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", "event-id": "e-1" }, timestamp: "0",

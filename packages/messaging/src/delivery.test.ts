@@ -8,11 +8,14 @@ import path from "node:path";
 import { kafkaEnv, waitFor } from "@shop/infra";
 import type { Codec } from "./codec";
 import { consume, type ConsumeOptions, type Consumer } from "./consumer";
-import { connectPublisher, resetOffsetsToEarliest } from "./kafka";
+import { resetOffsetsToEarliest } from "./kafka";
 import { createOutbox, type Outbox } from "./outbox";
 import { startRelay, type Relay, type RelayOptions } from "./relay";
 import { env, freshDatabase, freshTopic, kafkaConfig, testCodec, thing, type ThingHappened } from "./testing";
 import { withTransaction } from "./transaction";
+
+// Real Kafka and PostgreSQL, relays forked and killed: each test waits for several rounds of publish and consume; the tests that stop the broker or the database say how long they may take.
+jest.setTimeout(60_000);
 
 let codec: Codec;
 let outbox: Outbox;
@@ -161,7 +164,7 @@ test("when 1,000 events over 10 keys go through the outbox, then each key's even
 
   await waitFor("1,000 effects", async () => (await effectCount()) >= 1000, { timeoutMs: 60_000 });
   await expectEachOnceInOrder(written);
-});
+}, 90_000); // its wait for the effects is 60 s
 
 test("when the broker stops mid-stream and starts again, then relay and consumer resume: nothing lost, nothing applied twice", async () => {
   const topic = await freshTopic("delivery-broker-restart");
@@ -179,7 +182,7 @@ test("when the broker stops mid-stream and starts again, then relay and consumer
 
   await waitFor("300 effects", async () => (await effectCount()) >= 300, { timeoutMs: 120_000, intervalMs: 500 });
   await expectEachOnceInOrder(written);
-});
+}, 180_000); // a broker restart, then up to 120 s for the clients to reconnect and catch up
 
 test("when PostgreSQL restarts mid-stream, then relay and consumer reconnect: nothing lost, nothing applied twice", async () => {
   const topic = await freshTopic("delivery-db-restart");
@@ -195,7 +198,7 @@ test("when PostgreSQL restarts mid-stream, then relay and consumer reconnect: no
   await waitFor("200 effects", async () => (await effectCount()) >= 200, { timeoutMs: 60_000, intervalMs: 500 });
   await expectEachOnceInOrder(written);
   await waitFor("the relay to lead again", () => started.status().leader);
-});
+}, 150_000); // a database restart, then waits of 30 s and 60 s
 
 test("when an event is written with a trace context, then the consumer's handler continues the same trace", async () => {
   const topic = await freshTopic("delivery-trace");

@@ -9,6 +9,9 @@ import { startRelay, type Relay } from "./relay";
 import { freshDatabase, freshTopic, kafkaConfig, readTopic, testCodec, thing, type ThingHappened } from "./testing";
 import { withTransaction } from "./transaction";
 
+// Real Kafka and PostgreSQL: a consumer group join and a fetch take seconds on a loaded machine (a waitFor gives up after 15 s).
+jest.setTimeout(30_000);
+
 let codec: Codec;
 let db: Awaited<ReturnType<typeof freshDatabase>>;
 let outbox: Outbox;

@@ -15,6 +15,9 @@ import { freshDatabase, freshTopic, kafkaConfig, testCodec, thing, type ThingHap
 import { readTraceContext, traceIdOf, writeTraceContext } from "./tracing";
 import { withTransaction } from "./transaction";
 
+// Real Kafka and PostgreSQL: a consumer group join and a fetch take seconds on a loaded machine (a waitFor gives up after 15 s).
+jest.setTimeout(30_000);
+
 const exporter = new InMemorySpanExporter();
 const processor = new SimpleSpanProcessor({ exporter });
 let telemetry: Telemetry;

@@ -3,6 +3,10 @@ import { freshDatabase } from "./testing";
 import { waitFor } from "@shop/infra";
 import { afterCommit, withTransaction } from "./transaction";
 
+// Real PostgreSQL: a fresh database per file, migrated, then dropped (a DROP DATABASE took over 15 s
+// under a load average of 17 on 2 cores).
+jest.setTimeout(30_000);
+
 let db: Awaited<ReturnType<typeof freshDatabase>>;
 beforeAll(async () => {
   db = await freshDatabase({ migrated: false });

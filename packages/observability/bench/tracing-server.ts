@@ -12,7 +12,7 @@ import { setUp, type Variant } from "./tracing-variants";
 const tracing = setUp(process.env.BENCH_VARIANT as Variant);
 const pino = require("pino") as typeof import("pino");
 const pg = require("pg") as typeof import("pg");
-const { createApp } = require("../src/http") as typeof import("../src/http");
+const { createApp } = require("@shop/service-kit") as typeof import("@shop/service-kit");
 const { createLogger } = require("../src/logger") as typeof import("../src/logger");
 const queries = Number(process.env.BENCH_QUERIES ?? 6);
 

@@ -12,9 +12,12 @@ import path from "node:path";
 import { Writable } from "node:stream";
 import { context, propagation, trace } from "@opentelemetry/api";
 import { useEnvironment } from "@shop/testkit";
-import { createApp } from "./http";
+import { createApp } from "@shop/service-kit";
 import { createLogger } from "./logger";
 import { startTelemetry } from "./telemetry";
+
+// One test forks a server under tsx (seconds to start on a loaded machine) that queries real PostgreSQL.
+jest.setTimeout(30_000);
 
 const clientTraceId = "4bf92f3577b34da6a3ce929d0e0e4736";
 const clientTraceparent = `00-${clientTraceId}-00f067aa0ba902b7-01`;

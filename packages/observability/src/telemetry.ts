@@ -5,7 +5,7 @@
  *   passes its own span processors: HTTP (in and out) and PostgreSQL are instrumented, spans are
  *   sampled as OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG say (default: every trace) and exported.
  * - off, without an endpoint: no instrumentation, and no span is recorded, since nothing would
- *   read it. Trace context still travels: createApp (http.ts) runs each request's handler in its
+ *   read it. Trace context still travels: createApp (@shop/service-kit, http.ts) runs each request's handler in its
  *   traceparent's context (or a new trace id's), so log lines carry traceId and outbox rows the
  *   traceparent. Spans in this mode are non-recording: they carry ids and nothing else.
  *
@@ -14,7 +14,8 @@
  * per request is measured by `pnpm bench:tracing` (docs/decisions/010-tracing-cost.md).
  *
  * Call startTelemetry() before anything imports `http` or `pg`: the instrumentations patch
- * those modules as they load. Services do it on the first line of main.ts.
+ * those modules as they load. Services do it in a module of their own that Node loads before
+ * main.ts (`node --import ./src/telemetry.ts src/main.ts`; @shop/service-kit/telemetry).
  */
 import { context, propagation, trace } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";

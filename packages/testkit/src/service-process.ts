@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
-import { kafkaEnv, waitFor, type KafkaPrincipal } from "@shop/infra";
+import { kafkaEnv, serviceNodeArgs, waitFor, type KafkaPrincipal } from "@shop/infra";
 import { useEnvironment } from "./index";
 
 const repoRoot = path.resolve(__dirname, "..", "..", "..");
@@ -35,7 +35,7 @@ export async function startService(name: string, port: number, env: Record<strin
   const url = `http://127.0.0.1:${port}`;
 
   const start = async () => {
-    child = spawn(process.execPath, ["--import", "tsx", path.join("services", name, "src", "main.ts")], {
+    child = spawn(process.execPath, serviceNodeArgs(name), { // as pnpm start runs it: telemetry first, then main.ts
       cwd: repoRoot,
       env: { ...process.env, PORT: String(port), ...principal, ...env }, // `env` wins: a test may pass a bad PORT on purpose
       stdio: ["ignore", "pipe", "pipe"],

@@ -1,15 +1,7 @@
-import { Type, type Static } from "@sinclair/typebox";
-import { commonConfig, infrastructureConfig, readConfig } from "@shop/observability";
+import { Type } from "@sinclair/typebox";
+import { commonConfig, infrastructureConfig, readConfig, serviceConfig } from "@shop/service-kit";
 
-const configSchema = Type.Object({
-  ...commonConfig(3006),
-  ...infrastructureConfig(),
-});
-
-export type Config = Static<typeof configSchema>;
-
-/** Reads and validates the environment once; throws a ConfigError listing every bad variable. */
-export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Readonly<Config> => readConfig(configSchema, env);
+export const { load: loadConfig } = serviceConfig(3006);
 
 /** The rebuild command needs the database only (src/rebuild.ts). */
 const rebuildSchema = Type.Object({
@@ -17,5 +9,4 @@ const rebuildSchema = Type.Object({
   DATABASE_URL: infrastructureConfig().DATABASE_URL,
 });
 
-export const loadRebuildConfig = (env: NodeJS.ProcessEnv = process.env): Readonly<Static<typeof rebuildSchema>> =>
-  readConfig(rebuildSchema, env);
+export const loadRebuildConfig = (env: NodeJS.ProcessEnv = process.env) => readConfig(rebuildSchema, env);

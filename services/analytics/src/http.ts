@@ -1,16 +1,9 @@
-import type { Pool } from "pg";
-import { createApp, type Logger, type ReadinessCheck } from "@shop/observability";
+import { createApp, type ServiceHttpDeps } from "@shop/service-kit";
 import { getKpis } from "./kpis";
 
-export interface HttpDeps {
-  logger: Logger;
-  pool: Pool;
-  readiness: Record<string, ReadinessCheck>;
-}
-
 /** Builds the HTTP API without listening, so tests can call it with app.inject(). */
-export function buildHttp(deps: HttpDeps) {
-  const app = createApp({ logger: deps.logger, readiness: deps.readiness });
+export function buildHttp(deps: ServiceHttpDeps) {
+  const app = createApp(deps);
 
   app.get("/kpis", () => getKpis(deps.pool));
 

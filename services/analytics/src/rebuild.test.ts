@@ -5,21 +5,24 @@
  * and compare the rebuilt KPIs with the live ones.
  */
 import { randomUUID } from "node:crypto";
-import { lookupSchemaIds } from "@shop/contracts";
+import { inboxTopicsOf, lookupSchemaIds } from "@shop/contracts";
 import { ensureTopics, schemaRegistryCodec, type Codec } from "@shop/messaging";
 import { createLogger } from "@shop/observability";
 import { waitFor } from "@shop/infra";
 import { useEnvironment, type FreshDatabase } from "@shop/testkit";
-import { consumeEvents, consumedTopics } from "./events";
+import { testDatabase } from "@shop/service-kit/testing";
 import { getKpis, type Kpis } from "./kpis";
 import { holdInstanceLock, rebuild, ServiceRunning } from "./rebuild";
-import { kafkaProducer, knownMix, testDatabase } from "./testing";
+import { consumeReadModel, kafkaProducer, knownMix } from "./testing";
+
+// Real Kafka and PostgreSQL: a consumer group join and a fetch take seconds on a loaded machine (a waitFor gives up after 15 s).
+jest.setTimeout(30_000);
 
 const env = useEnvironment();
 const kafka = { clientId: "analytics-test", brokers: env.brokers, credentials: env.kafkaCredentials("admin") };
 const logger = createLogger("analytics", "silent");
 const prefix = `analytics-test-${randomUUID().slice(0, 8)}`;
-const testTopics = consumedTopics.map((topic) => `${prefix}.${topic}`);
+const testTopics = inboxTopicsOf("analytics").map((topic) => `${prefix}.${topic}`);
 
 let db: FreshDatabase;
 let codec: Codec;
@@ -29,7 +32,7 @@ const mix = knownMix();
 /** Starts the service's consumer on the test topics, as main.ts does: the instance lock first. */
 async function startService() {
   const lock = await holdInstanceLock(db.url, logger);
-  const consumer = await consumeEvents({ kafka, pool: db.pool, codec, logger, topics: testTopics, group: `${prefix}.analytics`, maxWaitTimeInMs: 200 });
+  const consumer = await consumeReadModel({ kafka, pool: db.pool, codec, logger, topics: testTopics, group: `${prefix}.analytics`, maxWaitTimeInMs: 200 });
   return {
     consumer,
     async stop() {
@@ -47,7 +50,7 @@ const consumed = (count: number) => waitFor(`${count} events consumed`, () => {
 });
 
 beforeAll(async () => {
-  db = await testDatabase();
+  db = await testDatabase("analytics");
   codec = schemaRegistryCodec({ ...env.schemaRegistry, schemaIds: await lookupSchemaIds(env.schemaRegistry) });
   await ensureTopics(kafka, testTopics);
   producer = await kafkaProducer(prefix);

@@ -13,7 +13,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { Client, Pool } from "pg";
 import { migrate, withTransaction } from "@shop/messaging";
-import { createLogger, exitOnStartupError, type Logger } from "@shop/observability";
+import { createLogger, type Logger } from "@shop/observability";
+import { exitOnStartupError, serviceMigrations } from "@shop/service-kit";
 import { loadRebuildConfig } from "./config";
 import * as db from "./db";
 import { consumerGroup } from "./kpis";
@@ -82,7 +83,7 @@ async function main(): Promise<void> {
   const logger = createLogger("analytics-rebuild", config.LOG_LEVEL);
   const pool = new Pool({ connectionString: config.DATABASE_URL, max: 2 });
   try {
-    await migrate(pool, db.migrations);
+    await migrate(pool, serviceMigrations("analytics")); // as the service migrates
     const buildId = await rebuild(pool);
     logger.info({ buildId, groupId: consumerGroup(buildId) },
       "read model emptied: start the service, it replays every topic from the beginning with this consumer group");

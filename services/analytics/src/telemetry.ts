@@ -1,6 +1,5 @@
-// Imported first by main.ts: with OTEL_EXPORTER_OTLP_ENDPOINT set, OpenTelemetry patches http and
-// pg as they load, so it must start before anything imports them. Without it nothing is recorded
-// or patched, and trace ids still travel with requests, log lines and events.
-import { startTelemetry } from "@shop/observability/telemetry";
+// Run before main.ts by `node --import ./src/telemetry.ts` (package.json "start"), before
+// anything loads http or pg: see packages/service-kit/src/telemetry.ts.
+import { startServiceTelemetry } from "@shop/service-kit/telemetry";
 
-export const telemetry = startTelemetry("analytics");
+startServiceTelemetry("analytics");

@@ -5,14 +5,24 @@
  */
 import { randomUUID } from "node:crypto";
 import { examples, keyOf, lookupSchemaIds, topicOf, type EventOf, type EventType, type ShopEvent } from "@shop/contracts";
-import { createOutbox, messagingMigrations, migrate, schemaRegistryCodec, startRelay, withTransaction } from "@shop/messaging";
+import {
+  consume, createOutbox, messagingMigrations, migrate, schemaRegistryCodec, startRelay, withTransaction, type ConsumeOptions, type Consumer,
+} from "@shop/messaging";
 import { waitFor } from "@shop/infra";
 import { freshDatabase, useEnvironment } from "@shop/testkit";
-import { migrations } from "./db";
-import { handleEvents } from "./events";
+import { eventHandler, readModelGroup } from "./events";
 import type { Kpis } from "./kpis";
 
-export const testDatabase = () => freshDatabase("analytics_test", (pool) => migrate(pool, migrations));
+const handleEvents = eventHandler();
+
+/**
+ * The service's consumer on `topics` (tests pass fresh topics of their own), as runService starts
+ * it: the read model's group for its build (based on `group`), from the beginning.
+ */
+export async function consumeReadModel({ group, ...options }: Omit<ConsumeOptions<ShopEvent>, "groupId" | "handler" | "handleBatch" | "fromBeginning"> & { group: string }): Promise<Consumer & { groupId: string }> {
+  const groupId = await readModelGroup(options.pool, group);
+  return { ...(await consume<ShopEvent>({ ...options, groupId, fromBeginning: true, handleBatch: handleEvents })), groupId };
+}
 
 /** Handles the events one by one, each in its own transaction (a batch of one), as the inbox would (without its deduplication). */
 export async function deliver(pool: Parameters<typeof withTransaction>[0], events: readonly ShopEvent[]): Promise<void> {

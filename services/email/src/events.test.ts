@@ -11,7 +11,11 @@ import { freshDatabase, useEnvironment } from "@shop/testkit";
 import { listEmails } from "./emails";
 import { eventHandler } from "./events";
 import { createMailer } from "./smtp";
-import { testDatabase, testKeyring, testSmtpServer } from "./testing";
+import { testDatabase } from "@shop/service-kit/testing";
+import { testKeyring, testSmtpServer } from "./testing";
+
+// Real Kafka and PostgreSQL: a consumer group join and a fetch take seconds on a loaded machine (a waitFor gives up after 15 s).
+jest.setTimeout(30_000);
 
 test("when the SMTP server is down, then the consumer retries until it is back, and the receipt goes once, nothing dead-lettered", async () => {
   const kafka = { clientId: "email-test", brokers: useEnvironment().brokers, credentials: useEnvironment().kafkaCredentials("admin") };
@@ -56,4 +60,4 @@ test("when the SMTP server is down, then the consumer retries until it is back, 
     await upstream.drop();
     await db.drop();
   }
-});
+}, 90_000); // two fresh databases made and dropped (a drop took over 15 s under load), three waits of up to 15 s

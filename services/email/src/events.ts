@@ -7,12 +7,12 @@
  * The handler leaves the inbox transaction alone on purpose: the mails' state is committed
  * around the SMTP calls, on its own (sendMails in emails.ts).
  */
-import { inboxTopicsOf, type ShopEvent } from "@shop/contracts";
+import type { ShopEvent } from "@shop/contracts";
 import type { BatchHandler, ReceivedEvent } from "@shop/messaging";
 import { cancellationNotice, receipt, sendMails, type EmailsDeps, type MailToSend } from "./emails";
 
-/** Only the orders topic: the one topic that carries customer addresses. */
-export const consumedTopics = inboxTopicsOf("email");
+/** What the handler needs: the database (the mails' state), the outbox, the mailer, the logger, the keyring. */
+export type EventDeps = EmailsDeps;
 
 /** The mail an event calls for, if any. */
 function mailFor({ event, traceContext }: ReceivedEvent<ShopEvent>): MailToSend | undefined {
@@ -23,7 +23,7 @@ function mailFor({ event, traceContext }: ReceivedEvent<ShopEvent>): MailToSend 
   }
 }
 
-export function eventHandler(deps: EmailsDeps): BatchHandler<ShopEvent> {
+export function eventHandler(deps: EventDeps): BatchHandler<ShopEvent> {
   return async (events) => {
     const mails = events.flatMap((received) => mailFor(received) ?? []);
     if (mails.length > 0) await sendMails(deps, mails);

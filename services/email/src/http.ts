@@ -1,30 +1,26 @@
 import { timingSafeEqual } from "node:crypto";
-import { Type, type Static } from "@sinclair/typebox";
-import type { Pool } from "pg";
+import { Type } from "@sinclair/typebox";
 import type { Keyring } from "@shop/messaging";
-import { createApp, type Logger, type ReadinessCheck } from "@shop/observability";
+import { createApp, type ServiceHttpDeps } from "@shop/service-kit";
 import { listEmails } from "./emails";
 
 const EmailsQuery = Type.Object({ orderId: Type.String({ format: "uuid", maxLength: 36 }) }, { additionalProperties: false });
 
-export interface HttpDeps {
-  logger: Logger;
-  pool: Pool;
+export interface HttpDeps extends ServiceHttpDeps {
   /** Opens the stored, sealed addresses. */
   keyring: Keyring;
   /** The bearer token that sees addresses in full (EMAIL_ADMIN_TOKEN). */
   adminToken: string;
-  readiness: Record<string, ReadinessCheck>;
 }
 
 /** Builds the HTTP API without listening, so tests can call it with app.inject(). */
 export function buildHttp(deps: HttpDeps) {
-  const app = createApp({ logger: deps.logger, readiness: deps.readiness });
+  const app = createApp(deps);
 
   // A query, not a resource: an order with no mail yet is an empty list, not a 404.
   // The address is masked (a***@example.com) unless the caller sends the admin token; an erased
   // customer's address reads "(erased)" for everyone (docs/decisions/014).
-  app.get<{ Querystring: Static<typeof EmailsQuery> }>("/emails", { schema: { querystring: EmailsQuery } }, async (request) => {
+  app.get("/emails", { schema: { querystring: EmailsQuery } }, async (request) => {
     const full = isAdmin(request.headers.authorization, deps.adminToken);
     return listEmails(deps.pool, request.query.orderId, (sealed) => {
       const address = deps.keyring.open(sealed, "customerEmail");

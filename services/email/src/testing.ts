@@ -1,48 +1,25 @@
 /**
- * For this service's tests (not used by the service): a fresh database migrated the way the
- * service migrates its own, an outbox with the real schema-registry codec, and a real SMTP
- * server (smtp-server) that records what it receives and can be stopped, made to refuse, or
- * made to hang up at the worst moment.
+ * For this service's tests (not used by the service): customers' keys as the service reads them,
+ * and a real SMTP server (smtp-server) that records what it receives and can be stopped, made to
+ * refuse, or made to hang up at the worst moment. The test database is every service's
+ * (@shop/service-kit/testing).
  */
-import { randomBytes, randomUUID } from "node:crypto";
-import path from "node:path";
 import { SMTPServer } from "smtp-server";
-import { lookupSchemaIds, type ShopEvent } from "@shop/contracts";
-import { createKeyring, createOutbox, localKek, messagingMigrations, migrate, migrationsIn, schemaRegistryCodec, seal } from "@shop/messaging";
+import { seal } from "@shop/messaging";
 import { freePort } from "@shop/infra";
-import { freshDatabase, useEnvironment } from "@shop/testkit";
-
-export async function testDatabase(service: string) {
-  const db = await freshDatabase(`${service}_test`, (pool) =>
-    migrate(pool, [...messagingMigrations, ...migrationsIn(path.join(__dirname, "..", "migrations"), service)]));
-  const { schemaRegistry } = useEnvironment(); // the read-only credential, as the service has
-  const codec = schemaRegistryCodec({ ...schemaRegistry, schemaIds: await lookupSchemaIds(schemaRegistry) });
-  return {
-    ...db,
-    codec,
-    outbox: createOutbox({ codec }),
-    /** The events in the outbox for this order, oldest first, decoded. */
-    async outboxEvents(orderId: string): Promise<ShopEvent[]> {
-      const { rows } = await db.pool.query<{ payload: Buffer }>("SELECT payload FROM outbox WHERE key = $1 ORDER BY id", [orderId]);
-      return Promise.all(rows.map(async (row) => (await codec.decode(row.payload)) as ShopEvent));
-    },
-  };
-}
+import { testKeyring as keyringFor } from "@shop/service-kit/testing";
 
 /**
- * A keyring holding the contact KEK, as the service's, and customers whose data keys it has
- * read: `customer()` issues one and gives back what an order would send (the address sealed)
- * and the erasure of that key.
+ * A keyring holding the contact KEK, as the service's: `customer()` gives back what an order
+ * would send (the address sealed) and the erasure of the customer's key.
  */
 export function testKeyring() {
-  const kek = localKek("contact", randomBytes(32).toString("hex"));
-  const keyring = createKeyring({ contact: kek });
+  const keys = keyringFor("contact");
   return {
-    keyring,
+    keyring: keys.keyring,
     async customer() {
-      const key = { keyId: randomUUID(), key: randomBytes(32) };
-      await keyring.issued({ keyId: key.keyId, category: "contact", kekId: kek.kekId, wrappedKey: await kek.wrap(key.key) });
-      return { seal: (address: string) => seal(address, key, "customerEmail"), erase: () => keyring.erased(key.keyId) };
+      const { key, erase } = await keys.customer();
+      return { seal: (address: string) => seal(address, key, "customerEmail"), erase };
     },
   };
 }

@@ -5,12 +5,12 @@
  * order's reservations: an OrderCancelled after it contradicts the order and takes nothing back.
  * Events not listed here (PaymentCaptured, PaymentRefunded) need nothing from inventory.
  */
-import { topicsConsumedBy, type ShopEvent } from "@shop/contracts";
+import type { ShopEvent } from "@shop/contracts";
 import type { BatchHandler, ReceivedEvent } from "@shop/messaging";
 import { handleStockRequests, type StockDeps, type StockRequest } from "./stock";
 
-/** The topics inventory consumes: orders to reserve for, and the facts that release or commit them. */
-export const consumedTopics = [...topicsConsumedBy.inventory];
+/** What the handler needs: the outbox its events go to, and the logger. */
+export type EventDeps = StockDeps;
 
 /** The request an event makes of inventory, if any. */
 function requestOf({ event, traceContext }: ReceivedEvent<ShopEvent>): StockRequest | undefined {
@@ -25,6 +25,6 @@ function requestOf({ event, traceContext }: ReceivedEvent<ShopEvent>): StockRequ
   }
 }
 
-export function eventHandler(deps: StockDeps): BatchHandler<ShopEvent> {
+export function eventHandler(deps: EventDeps): BatchHandler<ShopEvent> {
   return (events, tx) => handleStockRequests(deps, tx, events.flatMap((received) => requestOf(received) ?? []));
 }

@@ -1,9 +1,7 @@
-import { Type, type Static } from "@sinclair/typebox";
-import { commonConfig, infrastructureConfig, personalDataKekConfig, readConfig } from "@shop/observability";
+import { Type } from "@sinclair/typebox";
+import { personalDataKekConfig, serviceConfig } from "@shop/service-kit";
 
-const configSchema = Type.Object({
-  ...commonConfig(3001),
-  ...infrastructureConfig(),
+export const { load: loadConfig } = serviceConfig(3001, {
   // Order issues every customer data key, so it holds every category's KEK (decision 014).
   ...personalDataKekConfig("contact"),
   ...personalDataKekConfig("address"),
@@ -15,8 +13,3 @@ const configSchema = Type.Object({
   // A hard cap on top, whatever the rate.
   MAX_SAGAS_IN_FLIGHT: Type.Integer({ minimum: 0, default: 500, description: "POST /orders answers 503 while this many orders are in flight (all instances together); 0 = no limit" }),
 });
-
-export type Config = Static<typeof configSchema>;
-
-/** Reads and validates the environment once; throws a ConfigError listing every bad variable. */
-export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Readonly<Config> => readConfig(configSchema, env);

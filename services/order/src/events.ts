@@ -5,30 +5,26 @@
  * contradicts its order (a capture that is not the total) is reported, not acted on. Events not
  * listed here (StockReleased, StockCommitted, PaymentRefunded) need nothing from order.
  */
-import { topicsConsumedBy, type EventOf, EventType, ShopEvent } from "@shop/contracts";
+import type { ShopEvent } from "@shop/contracts";
 import { reportContradiction, type BatchHandler, type Logger, type Outbox } from "@shop/messaging";
+import { eventsOfType } from "@shop/service-kit";
 import { upsertProducts } from "./db";
-import { applyFacts, type Fact } from "./orders";
-import type { SagaFact } from "./order-saga";
+import { applyFacts } from "./orders";
 
-/** The topics order consumes: the catalogue and the other services' saga facts. */
-export const consumedTopics = [...topicsConsumedBy.order];
+/** The other services' events that are saga facts: each is the fact of the same name (order-saga.ts). */
+const sagaFacts = ["StockReserved", "StockReservationFailed", "PaymentCaptured", "PaymentFailed", "ShipmentScheduled", "ShipmentFailed"] as const;
 
-/** The events that are saga facts: each is the fact of the same name (order-saga.ts). */
-const sagaFacts = new Set<EventType>(["StockReserved", "StockReservationFailed", "PaymentCaptured", "PaymentFailed", "ShipmentScheduled", "ShipmentFailed"]);
+export interface EventDeps {
+  outbox: Outbox;
+  logger: Logger;
+}
 
-export function eventHandler({ outbox, logger }: { outbox: Outbox; logger: Logger }): BatchHandler<ShopEvent> {
+export function eventHandler({ outbox, logger }: EventDeps): BatchHandler<ShopEvent> {
   return async (events, tx) => {
-    const products: EventOf<"ProductListed">[] = [];
-    const facts: Fact[] = [];
-    for (const { event, traceContext } of events) {
-      if (event.eventType === "ProductListed") products.push(event);
-      else if (sagaFacts.has(event.eventType) && "orderId" in event) {
-        const capturedAmount = event.eventType === "PaymentCaptured" ? event.amount : undefined;
-        facts.push({ fact: event.eventType as SagaFact, orderId: event.orderId, capturedAmount, event, traceContext });
-      }
-    }
-    await upsertProducts(tx, products);
+    await upsertProducts(tx, eventsOfType(events, ["ProductListed"]).map(({ event }) => event));
+    const facts = eventsOfType(events, sagaFacts).map(({ event, traceContext }) => ({
+      fact: event.eventType, orderId: event.orderId, capturedAmount: event.eventType === "PaymentCaptured" ? event.amount : undefined, event, traceContext,
+    }));
     if (facts.length === 0) return;
     const { contradictions } = await applyFacts(tx, outbox, facts);
     for (const contradiction of contradictions) reportContradiction(logger, contradiction);

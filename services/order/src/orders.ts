@@ -6,7 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Pool, PoolClient } from "pg";
-import { newEvent, personalFields, topics, type Cents, type EventOf, type OrderLine, type ShippingAddress } from "@shop/contracts";
+import { newEvent, personalFields, topics, type Cents, type EventOf, type OrderLine } from "@shop/contracts";
 import { sealFields, withTransaction, type Contradiction, type OutgoingEvent, type Outbox, type TraceContext } from "@shop/messaging";
 
 type OrderConfirmed = EventOf<"OrderConfirmed">;
@@ -16,14 +16,9 @@ import { bodySha256 } from "./body-hash";
 import { eraseKeys, keysOf, type CustomerKeys, type Keks } from "./customer-keys";
 import * as db from "./db";
 import { contradiction, nextStatus, type OrderStatus, type SagaFact } from "./order-saga";
+import type { OrderRequest } from "./order-request";
 
-export interface OrderRequest {
-  customerId: string;
-  items: { sku: string; quantity: number }[];
-  paymentMethod: string;
-  shippingAddress: ShippingAddress;
-  email: string;
-}
+export type { OrderRequest } from "./order-request"; // the type of POST /orders' schema
 
 export interface OrderView {
   orderId: string;

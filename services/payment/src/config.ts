@@ -1,12 +1,4 @@
-import { Type, type Static } from "@sinclair/typebox";
-import { commonConfig, infrastructureConfig, readConfig } from "@shop/observability";
+import { serviceConfig } from "@shop/service-kit";
 
-const configSchema = Type.Object({
-  ...commonConfig(3003),
-  ...infrastructureConfig(),
-});
-
-export type Config = Static<typeof configSchema>;
-
-/** Reads and validates the environment once; throws a ConfigError listing every bad variable. */
-export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Readonly<Config> => readConfig(configSchema, env);
+/** Payment reads what every service reads, and nothing of its own (.env.example). */
+export const { load: loadConfig } = serviceConfig(3003);

@@ -5,27 +5,28 @@
  * (a cancellation of a confirmed order) is reported, not acted on. Events not listed here need
  * nothing from payment.
  */
-import { topicsConsumedBy, type EventType, type ShopEvent } from "@shop/contracts";
+import type { ShopEvent } from "@shop/contracts";
 import { reportContradiction, type BatchHandler, type Logger, type Outbox } from "@shop/messaging";
-import { recordFacts, type PaymentFact } from "./payments";
+import { eventsOfType } from "@shop/service-kit";
+import { recordFacts } from "./payments";
 
-/** The topics payment consumes: order details and cancellations, reservations, shipment failures. */
-export const consumedTopics = [...topicsConsumedBy.payment];
-
-/** The events payment learns from. */
-const paymentFacts = new Set<EventType>([
+/** The events payment learns from (it consumes their topics: contracts' consumers.ts). */
+const paymentFacts = [
   "OrderPlaced", // the amount and the card
   "StockReserved", // the go-ahead: charge
   "OrderCancelled", // never charge; refund if charged
   "ShipmentFailed", // refund
   "OrderConfirmed", // final: a cancellation after it contradicts it
-]);
+] as const;
 
-const isPaymentFact = (event: ShopEvent): event is PaymentFact => paymentFacts.has(event.eventType);
+export interface EventDeps {
+  outbox: Outbox;
+  logger: Logger;
+}
 
-export function eventHandler({ outbox, logger }: { outbox: Outbox; logger: Logger }): BatchHandler<ShopEvent> {
+export function eventHandler({ outbox, logger }: EventDeps): BatchHandler<ShopEvent> {
   return async (events, tx) => {
-    const received = events.flatMap(({ event, traceContext }) => (isPaymentFact(event) ? [{ fact: event, traceContext }] : []));
+    const received = eventsOfType(events, paymentFacts).map(({ event, traceContext }) => ({ fact: event, traceContext }));
     if (received.length === 0) return;
     const { contradictions } = await recordFacts(tx, outbox, received);
     for (const contradiction of contradictions) reportContradiction(logger, contradiction);

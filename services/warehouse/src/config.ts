@@ -1,13 +1,5 @@
-import { Type, type Static } from "@sinclair/typebox";
-import { commonConfig, infrastructureConfig, personalDataKekConfig, readConfig } from "@shop/observability";
+import { personalDataKekConfig, serviceConfig } from "@shop/service-kit";
 
-const configSchema = Type.Object({
-  ...commonConfig(3005),
-  ...infrastructureConfig(),
+export const { load: loadConfig } = serviceConfig(3005, {
   ...personalDataKekConfig("address"), // shipping addresses only (decision 014)
 });
-
-export type Config = Static<typeof configSchema>;
-
-/** Reads and validates the environment once; throws a ConfigError listing every bad variable. */
-export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Readonly<Config> => readConfig(configSchema, env);

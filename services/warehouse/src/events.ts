@@ -5,22 +5,18 @@
  * knows (a capture that is not the total, a cancellation of a confirmed order) is reported, not
  * acted on. Events not listed here need nothing from the warehouse.
  */
-import { inboxTopicsOf, personalFields, type EventType, type ShippingAddress, type ShopEvent } from "@shop/contracts";
+import { personalFields, type ShippingAddress, type ShopEvent } from "@shop/contracts";
 import { reportContradiction, type BatchHandler, type Keyring, type Logger, type Outbox } from "@shop/messaging";
-import { recordFacts, type OpenAddress, type ShipmentFact } from "./shipments";
+import { eventsOfType } from "@shop/service-kit";
+import { recordFacts, type OpenAddress } from "./shipments";
 
-/** The topics the warehouse consumes: order details and cancellations, captured payments. */
-export const consumedTopics = inboxTopicsOf("warehouse");
-
-/** The events the warehouse learns from. */
-const shipmentFacts = new Set<EventType>([
+/** The events the warehouse learns from (it consumes their topics: contracts' consumers.ts). */
+const shipmentFacts = [
   "OrderPlaced", // the address and the total
   "PaymentCaptured", // the go-ahead: ship, if it is the total
   "OrderCancelled", // never ship; cancel a scheduled shipment
   "OrderConfirmed", // final: an OrderCancelled after it contradicts it
-]);
-
-const isShipmentFact = (event: ShopEvent): event is ShipmentFact => shipmentFacts.has(event.eventType);
+] as const;
 
 /** The sealed address lines of OrderPlaced (its fields marked "address" in the schema), opened with the keyring. */
 export function addressOpener(keyring: Keyring): OpenAddress {
@@ -37,10 +33,17 @@ export function addressOpener(keyring: Keyring): OpenAddress {
   };
 }
 
-export function eventHandler({ outbox, logger, keyring }: { outbox: Outbox; logger: Logger; keyring: Keyring }): BatchHandler<ShopEvent> {
+export interface EventDeps {
+  outbox: Outbox;
+  logger: Logger;
+  /** Opens the sealed address of OrderPlaced. */
+  keyring: Keyring;
+}
+
+export function eventHandler({ outbox, logger, keyring }: EventDeps): BatchHandler<ShopEvent> {
   const openAddress = addressOpener(keyring);
   return async (events, tx) => {
-    const received = events.flatMap(({ event, traceContext }) => (isShipmentFact(event) ? [{ fact: event, traceContext }] : []));
+    const received = eventsOfType(events, shipmentFacts).map(({ event, traceContext }) => ({ fact: event, traceContext }));
     if (received.length === 0) return;
     const { contradictions } = await recordFacts(tx, outbox, received, openAddress);
     for (const contradiction of contradictions) reportContradiction(logger, contradiction);

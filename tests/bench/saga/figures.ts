@@ -10,6 +10,7 @@
  *    the settle for transactions): what a resting system uses over that tail, at the rate of the
  *    idle phase, is subtracted.
  */
+import type { ExplorerFigures } from "./explorer-watcher";
 import type { Outcomes } from "./sagas";
 import { percentile } from "./sagas";
 import type { Placement } from "./load";
@@ -31,6 +32,8 @@ export interface PhaseRecord {
   atQuiet: Snapshot;
   settled: Snapshot;
   quietAt: number;
+  /** What the explorer's page met from the phase's first order to its quiet, when the explorer runs. */
+  explorer?: ExplorerFigures;
 }
 
 export interface PhaseFigures {
@@ -54,6 +57,7 @@ export interface PhaseFigures {
   kafkaRequestsPerCheckout: number;
   kafkaRequestsPerCheckoutByApi: Record<string, number>;
   mailsPerCheckout: number;
+  explorer: ExplorerFigures | null;
   /** The corrected counters the per-checkout figures come from. */
   totals: { cpuMs: Record<string, number>; pgTransactions: number; kafkaRequests: Record<string, number>; mails: number };
 }
@@ -135,6 +139,7 @@ export function phaseFigures(phase: PhaseRecord, idle: IdleRates): PhaseFigures 
     kafkaRequestsPerCheckout: perCheckout(sum(totals.kafkaRequests)),
     kafkaRequestsPerCheckoutByApi: perCheckoutEach(totals.kafkaRequests),
     mailsPerCheckout: perCheckout(totals.mails),
+    explorer: phase.explorer ?? null,
     totals,
   };
 }
@@ -149,5 +154,22 @@ export function headline(phases: PhaseFigures[], idle: IdleFigures): Headline {
     p99MsAt100: at(100)?.sagaMs.p99 ?? NaN,
     p50MsAt10: at(10)?.sagaMs.p50 ?? NaN,
     idleCpuPct: idle.servicesCpuPct,
+  };
+}
+
+/**
+ * The explorer's own cost, when it runs: its CPU per checkout at the highest offered rate, and
+ * how responsive its page was at 200 orders/s (NaN when that phase did not run).
+ */
+export interface ExplorerHeadline { cpuMsPerCheckoutAtTopRate: number; topRate: number; sagasListP99MsAt200: number; sagaDetailP99MsAt200: number; sseDelayP99MsAt200: number }
+
+export function explorerHeadline(phases: PhaseFigures[]): ExplorerHeadline | null {
+  const rated = phases.filter((phase) => phase.offeredPerS !== null);
+  if (!rated.some((phase) => phase.explorer)) return null;
+  const top = rated.reduce((a, b) => (b.offeredPerS! > a.offeredPerS! ? b : a));
+  const at200 = rated.find((phase) => phase.offeredPerS === 200)?.explorer;
+  return {
+    cpuMsPerCheckoutAtTopRate: top.cpuMsPerCheckout.explorer ?? NaN, topRate: top.offeredPerS!,
+    sagasListP99MsAt200: at200?.sagasListMs.p99 ?? NaN, sagaDetailP99MsAt200: at200?.sagaDetailMs.p99 ?? NaN, sseDelayP99MsAt200: at200?.sseDelayMs.p99 ?? NaN,
   };
 }

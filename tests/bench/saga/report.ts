@@ -1,5 +1,5 @@
 /** Prints the figures: one column per phase, the idle system, and the last line scripts read. */
-import type { Headline, IdleFigures, PhaseFigures } from "./figures";
+import type { ExplorerHeadline, Headline, IdleFigures, PhaseFigures } from "./figures";
 
 const number = (value: number, digits = 0) => (Number.isFinite(value) ? value.toFixed(digits) : "n/a");
 
@@ -33,6 +33,16 @@ export function printPhases(phases: PhaseFigures[], processes: string[], log: (l
   }, {})).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]).map(([api]) => api);
   for (const api of apis) rows.push([`  ${api}`, (p) => number(p.kafkaRequestsPerCheckoutByApi[api] ?? 0, 2)]);
   rows.push(["mails/checkout", (p) => number(p.mailsPerCheckout, 2)]);
+  if (phases.some((p) => p.explorer)) {
+    // What one open page met, from the phase's first order to its quiet (saga/explorer-watcher.ts).
+    const ms = (value: number | undefined) => number(value ?? NaN);
+    rows.push(
+      ["explorer page: pushes", (p) => String(p.explorer?.pushes ?? "n/a")],
+      ["  SSE delay p50 / p99 ms", (p) => `${ms(p.explorer?.sseDelayMs.p50)} / ${ms(p.explorer?.sseDelayMs.p99)}`],
+      ["  /api/sagas p50 / p99 ms", (p) => `${ms(p.explorer?.sagasListMs.p50)} / ${ms(p.explorer?.sagasListMs.p99)}`],
+      ["  one saga p50 / p99 ms", (p) => `${ms(p.explorer?.sagaDetailMs.p50)} / ${ms(p.explorer?.sagaDetailMs.p99)}`],
+    );
+  }
 
   const cells = rows.map(([label, cell]) => [label, ...phases.map(cell)]);
   const widths = phases.map((_, i) => Math.max(...cells.map((row) => row[i + 1]!.length)));
@@ -50,7 +60,8 @@ export function printIdle(idle: IdleFigures, services: string[], log: (line: str
   const pct = (name: string) => `${name} ${number(idle.cpuPct[name] ?? NaN, 2)}`;
   log(`Idle, ${number(idle.seconds)} s after the load, CPU as % of one core:`);
   log(`  six services together ${number(idle.servicesCpuPct, 2)} (${services.map(pct).join(", ")})`);
-  log(`  ${["kafka", "registry", "postgres", "smtp sink"].map(pct).join(", ")}`);
+  const explorer = "explorer" in idle.cpuPct ? [`explorer (one page open) ${number(idle.cpuPct.explorer!, 2)}`] : [];
+  log(`  ${[...["kafka", "registry", "postgres", "smtp sink"].map(pct), ...explorer].join(", ")}`);
   log(`  PostgreSQL ${number(idle.pgTransactionsPerS, 1)} transactions/s, Kafka ${number(idle.kafkaRequestsPerS, 1)} requests/s`);
 }
 
@@ -58,4 +69,12 @@ export function printIdle(idle: IdleFigures, services: string[], log: (line: str
 export function lastLine(figures: Headline): string {
   return `saga-bench: checkouts_per_s=${number(figures.checkoutsPerS, 1)} p99_ms_at_100=${number(figures.p99MsAt100)} ` +
     `p50_ms_at_10=${number(figures.p50MsAt10)} idle_cpu_pct=${number(figures.idleCpuPct, 2)}`;
+}
+
+/** The explorer's own cost in one paragraph (when it ran). */
+export function printExplorer(explorer: ExplorerHeadline | null, log: (line: string) => void): void {
+  if (!explorer) return log("The saga explorer did not run: BENCH_EXPLORER=1 measures its cost.");
+  log(`The saga explorer's own cost: ${number(explorer.cpuMsPerCheckoutAtTopRate, 2)} ms of CPU per checkout at ${explorer.topRate}/s; ` +
+    `at 200/s its page got a saga's end ${number(explorer.sseDelayP99MsAt200)} ms after it happened (p99), ` +
+    `the list of sagas in ${number(explorer.sagasListP99MsAt200)} ms and one saga in ${number(explorer.sagaDetailP99MsAt200)} ms (p99).`);
 }

@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { Headline, IdleFigures, PhaseFigures } from "./figures";
+import type { ExplorerHeadline, Headline, IdleFigures, PhaseFigures } from "./figures";
 
 export const resultsDir = path.resolve(__dirname, "..", "results");
 
@@ -38,7 +38,7 @@ export function runInfo(): RunInfo {
   };
 }
 
-export function flatFigures(headline: Headline, phases: PhaseFigures[], idle: IdleFigures): Record<string, number> {
+export function flatFigures(headline: Headline, phases: PhaseFigures[], idle: IdleFigures, explorer: ExplorerHeadline | null): Record<string, number> {
   const figures: Record<string, number> = {
     "checkouts/s (best)": headline.checkoutsPerS,
     "saga p99 ms at 100/s": headline.p99MsAt100,
@@ -55,6 +55,17 @@ export function flatFigures(headline: Headline, phases: PhaseFigures[], idle: Id
     figures[`${phase.name}: CPU ms/checkout`] = phase.cpuMsPerCheckout.total!;
     figures[`${phase.name}: PG transactions/checkout`] = phase.pgTransactionsPerCheckout;
     figures[`${phase.name}: Kafka requests/checkout`] = phase.kafkaRequestsPerCheckout;
+    if (phase.explorer) {
+      figures[`${phase.name}: explorer CPU ms/checkout`] = phase.cpuMsPerCheckout.explorer ?? NaN;
+      figures[`${phase.name}: explorer /api/sagas p99 ms`] = phase.explorer.sagasListMs.p99;
+      figures[`${phase.name}: explorer SSE delay p99 ms`] = phase.explorer.sseDelayMs.p99;
+    }
+  }
+  if (explorer) {
+    figures["explorer CPU ms/checkout at the top rate"] = explorer.cpuMsPerCheckoutAtTopRate;
+    figures["explorer /api/sagas p99 ms at 200/s"] = explorer.sagasListP99MsAt200;
+    figures["explorer saga detail p99 ms at 200/s"] = explorer.sagaDetailP99MsAt200;
+    figures["explorer SSE delay p99 ms at 200/s"] = explorer.sseDelayP99MsAt200;
   }
   for (const name of ["kafka", "registry", "postgres"]) figures[`idle CPU % of a core, ${name}`] = idle.cpuPct[name] ?? NaN;
   return figures;

@@ -11,7 +11,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { freePort, waitFor } from "@shop/infra";
+import { freePort, serviceNodeArgs, waitFor } from "@shop/infra";
 import { kafkaEnv, nativeStateOf, serviceDatabases, startEnvironment, type Environment } from "@shop/testkit";
 
 const repoRoot = path.resolve(__dirname, "..", "..", "..");
@@ -76,7 +76,7 @@ export async function startSystem(log: (line: string) => void, { serviceEnv = {}
     else fs.rmSync(runDir, { recursive: true, force: true });
   })());
   const onSignal = (signal: NodeJS.Signals) => {
-    if (stopped) return log(`${signal}: still stopping...`);
+    if (stopped !== undefined) return log(`${signal}: still stopping...`);
     log(`\n${signal}: stopping the services and the infrastructure...`);
     void stop({ keepLogs: true }).finally(() => process.exit(130));
   };
@@ -138,7 +138,7 @@ export async function startSystem(log: (line: string) => void, { serviceEnv = {}
         ...(explorer ? { OTEL_EXPORTER_OTLP_ENDPOINT: explorerUrl, OTEL_BSP_SCHEDULE_DELAY: "1000" } : {}), // as pnpm start: traces to the explorer
         ...serviceEnv,
       };
-      const child = spawnScript(path.join("services", name, "src", "main.ts"), [], logFile, { env: envOf[name] });
+      const child = spawnService(name, logFile, { env: envOf[name] });
       children.push({ name, child });
       return { name, url: `http://127.0.0.1:${port}`, pid: child.pid!, logFile, child };
     }));
@@ -152,7 +152,7 @@ export async function startSystem(log: (line: string) => void, { serviceEnv = {}
     }));
     const orderUrl = services[0]!.url;
     await waitFor("order to know the catalogue (from the catalog topic)", async () =>
-      ((await (await fetch(`${orderUrl}/catalog`)).json()) as { sku: string }[]).length === skus.length + extraProducts.length);
+      ((await (await fetch(`${orderUrl}/catalog`)).json()) as { sku: string }[]).length === skus.length + extraProducts.length, { timeoutMs: 60_000 });
 
     const runs: ServiceRun[] = services.map(({ name, url, pid, logFile }) => ({ name, url, pid, logFile }));
     return {
@@ -168,7 +168,7 @@ export async function startSystem(log: (line: string) => void, { serviceEnv = {}
       descriptorFile,
       mails: () => mails,
       assertRunning() {
-        if (stopped) throw new Error("stopped");
+        if (stopped !== undefined) throw new Error("stopped");
         const gone = children.find(({ child }) => child.exitCode !== null || child.signalCode !== null);
         if (!gone) return;
         const logFile = path.join(runDir, `${gone.name}.log`);
@@ -183,7 +183,7 @@ export async function startSystem(log: (line: string) => void, { serviceEnv = {}
         await exited;
       },
       restart(name) {
-        const child = spawnScript(path.join("services", name, "src", "main.ts"), [], path.join(runDir, `${name}.log`), { env: envOf[name]! });
+        const child = spawnService(name, path.join(runDir, `${name}.log`), { env: envOf[name]! });
         children = [...children.filter((entry) => entry.name !== name), { name, child }];
         const run = runs.find((entry) => entry.name === name)!;
         run.pid = child.pid!;
@@ -205,15 +205,24 @@ function serviceEnvironment(): NodeJS.ProcessEnv {
   return env;
 }
 
-/** `node --import tsx <script>`, as `pnpm start` runs a service; output (or stderr only, with pipeStdout) to `logFile`. */
-function spawnScript(script: string, args: string[], logFile: string, { env = {}, pipeStdout = false }: { env?: Record<string, string>; pipeStdout?: boolean }): ChildProcess {
+/** A service, as `pnpm start` runs it (serviceNodeArgs: its telemetry first, then main.ts); output to `logFile`. */
+function spawnService(name: string, logFile: string, options: { env?: Record<string, string> }): ChildProcess {
+  return spawnNode(serviceNodeArgs(name), logFile, options);
+}
+
+/** `node --import tsx <script>`; output (or stderr only, with pipeStdout) to `logFile`. */
+function spawnScript(script: string, args: string[], logFile: string, options: { env?: Record<string, string>; pipeStdout?: boolean }): ChildProcess {
+  return spawnNode(["--import", "tsx", script, ...args], logFile, options);
+}
+
+function spawnNode(nodeArgs: string[], logFile: string, { env = {}, pipeStdout = false }: { env?: Record<string, string>; pipeStdout?: boolean }): ChildProcess {
   const output = fs.openSync(logFile, "a");
   // Its own process group, as under `pnpm start`: Ctrl-C reaches the benchmark only, which stops every process in order.
-  const child = spawn(process.execPath, ["--import", "tsx", script, ...args], {
+  const child = spawn(process.execPath, nodeArgs, {
     cwd: repoRoot, env: { ...serviceEnvironment(), ...env }, stdio: ["ignore", pipeStdout ? "pipe" : output, output], detached: true,
   });
   fs.closeSync(output);
-  if (child.pid === undefined) throw new Error(`Could not start ${script}`);
+  if (child.pid === undefined) throw new Error(`Could not start ${nodeArgs.join(" ")}`);
   return child;
 }
 

@@ -1,5 +1,6 @@
 import os from "node:os";
-import { Type } from "@sinclair/typebox";
+import { Type, type Static, type TObject, type TProperties } from "@sinclair/typebox";
+import { readConfig } from "./config";
 
 /** Variables every service reads, with the same names everywhere (see .env.example). */
 export function commonConfig(defaultPort: number) {
@@ -60,3 +61,18 @@ export function kafkaOf(service: string, config: { KAFKA_BROKERS: string; KAFKA_
     instanceId: `${os.hostname()}:${config.PORT || `pid-${process.pid}`}`,
   };
 }
+
+/**
+ * A service's configuration: what every service reads (commonConfig, infrastructureConfig) and
+ * its own variables. `load()` reads and validates the environment once, and throws a ConfigError
+ * listing every bad variable.
+ */
+export function serviceConfig<Own extends TProperties = {}>(defaultPort: number, own: Own = {} as Own) {
+  const schema = Type.Object({ ...commonConfig(defaultPort), ...infrastructureConfig(), ...own });
+  // `as TObject`: TypeBox cannot work out `required` for properties not known yet (Own); each
+  // caller's Own is known, and so is the type load() gives it.
+  return { schema, load: (env: NodeJS.ProcessEnv = process.env) => readConfig(schema as TObject, env) as Readonly<Static<typeof schema>> };
+}
+
+/** What runService reads of every service's configuration. */
+export type ServiceConfig = Static<TObject<ReturnType<typeof commonConfig> & ReturnType<typeof infrastructureConfig>>>;

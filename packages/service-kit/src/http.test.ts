@@ -1,6 +1,6 @@
 import { Writable } from "node:stream";
 import { createApp } from "./http";
-import { createLogger } from "./logger";
+import { createLogger } from "@shop/observability";
 
 function appLoggingAt(level: string) {
   const lines: Record<string, unknown>[] = [];
@@ -124,4 +124,39 @@ test("when the service throws one of its client errors, then it answers the stat
   const response = await post("/things/t-1", { name: "conflict", count: 1 });
   expect(response.statusCode).toBe(422);
   expect(response.json()).toEqual({ error: "Unprocessable Entity", message: "name: already taken by another request" });
+});
+
+/** An app whose one route fails with `error`, as a route does when its query fails. */
+function appFailingWith(error: unknown) {
+  const app = createApp({ logger: createLogger("order", "silent") });
+  app.get("/orders/:id", async () => {
+    throw error;
+  });
+  return app;
+}
+
+const sqlError = (code: string, message: string) => Object.assign(new Error(message), { code });
+
+test.each<[string, unknown]>([
+  ["PostgreSQL cut the session (57P01 admin shutdown)", sqlError("57P01", "terminating connection due to administrator command")],
+  ["PostgreSQL is starting up (57P03)", sqlError("57P03", "the database system is starting up")],
+  ["nobody listens on the database's port", sqlError("ECONNREFUSED", "connect ECONNREFUSED 127.0.0.1:5432")],
+  ["the connection broke mid-query", new Error("Connection terminated unexpectedly")],
+  ["each address tried refused (AggregateError)", Object.assign(new AggregateError([sqlError("ECONNREFUSED", "connect ECONNREFUSED ::1:5432")], ""), { code: "ECONNREFUSED" })],
+  ["our own error wraps a lost connection", new Error("placing the order failed", { cause: new Error("Connection terminated unexpectedly") })],
+])("when the database is unavailable (%s), then 503 with Retry-After and a message that says so and nothing internal", async (_, error) => {
+  const response = await appFailingWith(error).inject({ method: "GET", url: "/orders/o-1" });
+  expect(response.statusCode).toBe(503);
+  expect(response.headers["retry-after"]).toBe("2");
+  expect(response.json()).toEqual({ error: "Service Unavailable", message: expect.stringMatching(/cannot reach its database.*Send it again in 2 s/) });
+  expect(response.body).not.toMatch(/5432|ECONNREFUSED|terminated|administrator/);
+});
+
+test.each<[string, unknown]>([
+  ["a unique violation (23505)", sqlError("23505", "duplicate key value violates unique constraint")],
+  ["a bug", new TypeError("undefined is not a function")],
+])("when a query fails for another reason (%s), then it stays a 500 without Retry-After", async (_, error) => {
+  const response = await appFailingWith(error).inject({ method: "GET", url: "/orders/o-1" });
+  expect(response.statusCode).toBe(500);
+  expect(response.headers["retry-after"]).toBeUndefined();
 });

@@ -1,20 +1,29 @@
 /**
  * What every service's HTTP API has besides its own routes: strict validation (no coercion, no
  * unknown fields, only text PostgreSQL can store), health, metrics, one error handler that
- * answers bad input with 400 naming the field and hides internals behind 500, each handler run
+ * answers bad input with 400 naming the field, an unreachable database with 503 and Retry-After,
+ * and hides internals behind 500, each handler run
  * in its request's trace, and Fastify's per-request log lines kept at debug.
  */
 import { STATUS_CODES } from "node:http";
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import Fastify, {
+  LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest,
+  type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault,
+} from "fastify";
 import { randomBytes } from "node:crypto";
 import { context, propagation, ROOT_CONTEXT, trace, TraceFlags, type Context } from "@opentelemetry/api";
-import type { Logger } from "pino";
-import { metricsResponse } from "./metrics";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import type { Pool } from "pg";
+import { metricsResponse, type Logger } from "@shop/observability";
+import { isDatabaseUnavailable } from "./database-unavailable";
 
 /** A readiness check resolves when the dependency answers, and throws (or times out) when not. */
 export type ReadinessCheck = () => Promise<unknown>;
 
 const checkTimeoutMs = 2000;
+
+/** What a client waits before it sends a request again that failed because the database was unavailable: a restart takes seconds. */
+export const databaseRetryAfterSeconds = 2;
 
 export interface AppOptions {
   logger: Logger;
@@ -25,6 +34,11 @@ export interface AppOptions {
    * their message; undefined for any other error, which is a 500.
    */
   clientErrorStatus?: (error: Error) => number | undefined;
+}
+
+/** What a service's buildHttp takes at the least: the app's options and the service's database. */
+export interface ServiceHttpDeps extends AppOptions {
+  pool: Pool;
 }
 
 /**
@@ -40,8 +54,12 @@ const strictValidation = {
   allErrors: false, // as Fastify's default: stop at the first error (collecting every error of a crafted body is a DoS vector)
 } as const;
 
-/** A Fastify app with the service's logger, the error handler, health and metrics; the service adds its routes. */
-export function createApp({ logger, readiness = {}, clientErrorStatus }: AppOptions): FastifyInstance {
+/**
+ * A Fastify app with the service's logger, the error handler, health and metrics; the service adds its routes.
+ * Its routes' request types come from their TypeBox schemas (the type provider): a route states
+ * `{ schema: { params: OrderParams } }` and `request.params` has that type, stated nowhere else.
+ */
+export function createApp({ logger, readiness = {}, clientErrorStatus }: AppOptions): App {
   // pino's Logger is what Fastify logs with; the cast keeps Fastify's default generic types for the app.
   // Health checks and scrapes are never logged: they come every few seconds and say nothing.
   const logController = new RequestLogsAtDebug({ disableRequestLogging: (request) => /^\/(health|metrics)/.test(request.url) });
@@ -50,8 +68,11 @@ export function createApp({ logger, readiness = {}, clientErrorStatus }: AppOpti
   refuseTextPostgresCannotStore(app);
   setErrorHandler(app, clientErrorStatus);
   addOperationalRoutes(app, readiness);
-  return app;
+  return app.withTypeProvider<TypeBoxTypeProvider>(); // types only: validation stays Ajv's, made strict above
 }
+
+/** What createApp returns: a Fastify instance whose routes take their request types from their TypeBox schemas. */
+export type App = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
 
 /**
  * Runs each handler in its request's trace, so the handler's log lines carry traceId and the
@@ -184,8 +205,10 @@ function addOperationalRoutes(app: FastifyInstance, checks: Record<string, Readi
 /**
  * One error handler: schema violations and text PostgreSQL cannot store become 400 with a
  * message that names the field; the service's own client errors get the status
- * `clientErrorStatus` gives them (400, 422), with their message; anything else is a 500 that
- * says nothing internal, and is logged in full.
+ * `clientErrorStatus` gives them (400, 422), with their message; a database that cannot be
+ * reached (restarting, connections cut) is a 503 with Retry-After: nothing was done, try again
+ * (each route writes in one transaction, so a failed request leaves nothing half-written);
+ * anything else is a 500 that says nothing internal, and is logged in full.
  */
 function setErrorHandler(app: FastifyInstance, clientErrorStatus: (error: Error) => number | undefined = () => undefined): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -196,6 +219,13 @@ function setErrorHandler(app: FastifyInstance, clientErrorStatus: (error: Error)
     if (error.statusCode && error.statusCode < 500) {
       // Fastify's own: a body that is not JSON, too large, of an unsupported media type.
       return reply.code(error.statusCode).send({ error: STATUS_CODES[error.statusCode], message: error.message });
+    }
+    if (isDatabaseUnavailable(error)) {
+      request.log.warn({ err: error }, "request refused: the database is unavailable");
+      return reply.code(503).header("retry-after", String(databaseRetryAfterSeconds)).send({
+        error: "Service Unavailable",
+        message: `The service cannot reach its database right now (it may be restarting); the request was not carried out. Send it again in ${databaseRetryAfterSeconds} s.`,
+      });
     }
     request.log.error({ err: error }, "request failed");
     return reply.code(500).send({ error: "Internal Server Error", message: "Something went wrong; the error is in the service's log." });
