@@ -15,7 +15,7 @@ import { testDatabase } from "@shop/service-kit/testing";
 import { testKeyring, testSmtpServer } from "./testing";
 
 // Real Kafka and PostgreSQL: a consumer group join and a fetch take seconds on a loaded machine (a waitFor gives up after 15 s).
-jest.setTimeout(30_000);
+jest.setTimeout(60_000); // was 30 s: a fresh-clone CI run under load went past it (decision 019)
 
 test("when the SMTP server is down, then the consumer retries until it is back, and the receipt goes once, nothing dead-lettered", async () => {
   const kafka = { clientId: "email-test", brokers: useEnvironment().brokers, credentials: useEnvironment().kafkaCredentials("admin") };
