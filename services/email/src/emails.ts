@@ -269,16 +269,8 @@ async function logSkipped(deps: EmailsDeps, skipped: readonly MailToSend[]): Pro
   }
 }
 
-/** GET /emails?orderId=: the order's mails, oldest first. */
-export interface EmailView {
-  orderId: string;
-  kind: Kind;
-  to: string;
-  subject: string;
-  status: EmailStatus;
-  messageId: string;
-  sentAt: string | null;
-}
+/** GET /emails?orderId=: the order's mails, oldest first; a row as JSON, its time as an ISO string. */
+export type EmailView = Omit<db.EmailRow, "sentAt"> & { sentAt: string | null };
 
 /**
  * The order's mails with the address as the caller may see it: `reveal` turns the stored, sealed

@@ -1,8 +1,8 @@
 /** The customers' data keys in order's database: issued once, sealing what order stores and sends, erased on request. */
 import { open, type DataKey } from "@shop/messaging";
-import { testDatabase, type TestDatabase } from "@shop/service-kit/testing";
+import type { TestDatabase } from "@shop/service-kit/testing";
 import { eraseCustomer, placeOrder, type OrderRequest, type OrdersDeps } from "./orders";
-import { testKeks } from "./testing";
+import { ordersTestSetup, testKeks } from "./testing";
 
 // Real PostgreSQL: a fresh database per file, migrated, then dropped (a DROP DATABASE took over 15 s
 // under a load average of 17 on 2 cores).
@@ -12,9 +12,7 @@ let db: TestDatabase;
 let deps: OrdersDeps;
 
 beforeAll(async () => {
-  db = await testDatabase("order");
-  deps = { pool: db.pool, outbox: db.outbox, keks: testKeks, sagaTimeoutMs: 30_000 };
-  await db.pool.query("INSERT INTO catalog (sku, name, price) VALUES ('TEE-1', 'T-shirt', 1500)");
+  ({ db, deps } = await ordersTestSetup());
 });
 afterAll(() => db.drop());
 

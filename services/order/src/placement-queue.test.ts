@@ -3,13 +3,11 @@
  * back (a new order, the order its key placed, or its own mistake), how many statements a batch
  * costs, and that one failing request cannot fail the others.
  */
-import { withTransaction } from "@shop/messaging";
-import { testDatabase, type TestDatabase } from "@shop/service-kit/testing";
+import type { TestDatabase } from "@shop/service-kit/testing";
 import { statementsDuring } from "@shop/testkit";
-import { upsertProducts } from "./db";
 import { IdempotencyKeyReusedError, placeOrders, UnknownSkuError, type OrderRequest, type OrdersDeps } from "./orders";
 import { placementQueue } from "./placement-queue";
-import { testKeks } from "./testing";
+import { ordersTestSetup } from "./testing";
 
 // Real PostgreSQL: a fresh database per file, migrated, then dropped (a DROP DATABASE took over 15 s
 // under a load average of 17 on 2 cores).
@@ -19,9 +17,7 @@ let db: TestDatabase;
 let deps: OrdersDeps;
 
 beforeAll(async () => {
-  db = await testDatabase("order");
-  deps = { pool: db.pool, outbox: db.outbox, keks: testKeks, sagaTimeoutMs: 30_000 };
-  await withTransaction(db.pool, (tx) => upsertProducts(tx, [{ sku: "TEE-1", name: "T-shirt", price: 1500 }]));
+  ({ db, deps } = await ordersTestSetup());
 });
 afterAll(() => db.drop());
 

@@ -12,7 +12,7 @@ import type { Keks } from "./customer-keys";
 import { upsertProducts } from "./db";
 import { buildHttp } from "./http";
 import { loadShedder, type LoadShedder, type SheddingLimits } from "./load-shedding";
-import type { OrderRequest } from "./orders";
+import type { OrderRequest, OrdersDeps } from "./orders";
 
 /** Key-encryption keys of this test run (customer-keys.ts). */
 export const testKeks: Keks = { contact: localKek("contact", randomBytes(32).toString("hex")), address: localKek("address", randomBytes(32).toString("hex")) };
@@ -32,10 +32,17 @@ export function httpTestApp({ pool, outbox }: { pool: Pool; outbox: Outbox }, sh
   return buildHttp({ logger: createLogger("order", "silent"), orders, pool, shedder, readiness: {} });
 }
 
-/** A test database whose catalogue holds TEE-1 (1500 cents), and the HTTP API on it without load shedding; `close()` ends both. */
-export async function httpTestSetup() {
+/** A test database whose catalogue holds TEE-1 (1500 cents), and what placing orders needs on it (deadline 30 s). */
+export async function ordersTestSetup() {
   const db = await testDatabase("order");
   await withTransaction(db.pool, (tx) => upsertProducts(tx, [{ sku: "TEE-1", name: "T-shirt", price: 1500 }]));
+  const deps: OrdersDeps = { pool: db.pool, outbox: db.outbox, keks: testKeks, sagaTimeoutMs: 30_000 };
+  return { db, deps };
+}
+
+/** ordersTestSetup, and the HTTP API on it without load shedding; `close()` ends both. */
+export async function httpTestSetup() {
+  const { db } = await ordersTestSetup();
   const app = httpTestApp(db, loadShedder(db.pool, noSheddingLimits));
   return { db, app, close: async () => { await app.close(); await db.drop(); } };
 }
