@@ -46,9 +46,8 @@ export function readTraceContext(headers: Readonly<Record<string, string | undef
 
 /** The headers that carry a trace context; none when there is no valid context. */
 export function writeTraceContext(traceContext: TraceContext | undefined): Record<string, string> {
-  const valid = traceContext && readTraceContext({ ...traceContext });
-  if (!valid) return {};
-  return valid.tracestate ? { traceparent: valid.traceparent, tracestate: valid.tracestate } : { traceparent: valid.traceparent };
+  const valid = traceContext && readTraceContext({ ...traceContext }); // headersOf leaves out an empty tracestate
+  return valid ? { ...valid } : {};
 }
 
 /** The trace id (32 hex digits) of a context, for log lines. */
