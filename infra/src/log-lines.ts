@@ -5,7 +5,7 @@
  */
 const colours = [36, 33, 35, 32, 34, 31]; // cyan, yellow, magenta, green, blue, red
 const levels: Record<string, string> = { trace: "trace", debug: "debug", info: "info ", warn: "WARN ", error: "ERROR", fatal: "FATAL" };
-const shown = ["orderId", "eventType", "eventId", "sku", "traceId", "err", "error"];
+const shown = ["orderId", "eventType", "eventId", "sku", "traceId", "startupMs", "err", "error"];
 
 export function formatLogLine(service: string, index: number, line: string, colour: boolean): string {
   const name = colour ? `\x1b[${colours[index % colours.length]}m${service.padEnd(10)}\x1b[0m` : service.padEnd(10);

@@ -7,7 +7,8 @@
  *   1. rounds: each service in turn is killed with SIGKILL and started again at once (what a
  *      supervisor does); measured from the kill to GET /health/ready answering 200 ("ready"), and
  *      from ready to the first event the new process takes from Kafka (consumer_events_total > 0
- *      on its /metrics: "consuming"). Printed per service: median [min–max] over the rounds.
+ *      on its /metrics: "consuming"). Printed per service: median [min–max] over the rounds; per
+ *      restart, where its start-up went, phase by phase (the "ready in" line of its log).
  *   2. rolling restart: RECOVERY_ROLLING_RATE orders/s while every service in turn is killed and
  *      restarted, RECOVERY_ROLLING_GAP_S seconds apart; then every order final, counted by outcome
  *      (the issue's target: < 1 % cancelled by timeout with the default 30 s deadline).
@@ -22,7 +23,7 @@ import { benchDatabases } from "./saga/databases";
 import { openLoop } from "./saga/load";
 import { runInfo, writeResult } from "./saga/results";
 import { startSystem } from "./saga/system";
-import { killAndMeasure, spread, untilFinal, type Recovery } from "./recovery/measure";
+import { killAndMeasure, phasesText, spread, untilFinal, type Recovery } from "./recovery/measure";
 
 const log = (line: string) => console.log(line);
 const knob = (name: string, fallback: number) => {
@@ -55,6 +56,7 @@ async function main(): Promise<void> {
         const recovery = await killAndMeasure(system, name);
         measured[name]!.push(recovery);
         log(`  round ${round} ${name.padEnd(10)} kill→ready ${recovery.killToReadyMs} ms, ready→consuming ${recovery.readyToConsumingMs} ms`);
+        log(`    its start-up, ms: ${phasesText(recovery.startupMs)}`);
         await untilFinal(databases, (await trickle).acceptedIds);
       }
     }

@@ -80,6 +80,7 @@ async function finishPhase(
   const cancelled = Object.entries(result.cancelled).map(([reason, n]) => `${reason} ${n}`);
   log(`    all final: confirmed ${result.confirmed}, cancelled ${cancelled.length === 0 ? 0 : cancelled.join(", ")}; ` +
     `saga p50 ${percentile(result.durationsMs, 50).toFixed(0)} ms, p99 ${percentile(result.durationsMs, 99).toFixed(0)} ms`);
+  log(`    where the time went, median ms per step: ${Object.entries(result.stepsMs).map(([step, ms]) => `${step} ${ms}`).join(", ")}`);
   log(`    waiting ${settleMs / 1000} s for PostgreSQL's statistics...`);
   await sleep(settleMs);
   const settled = await takeSnapshot(system, databases);

@@ -12,7 +12,7 @@
  * 5. the registry codec: read-only, infra registered the schemas, the service looks up their ids
  * 6. compose: the service builds its own parts from all of the above
  * 7. consume, before listening: an instance that answers is one that consumes
- * 8. listen
+ * 8. listen, and log one line: "ready in N ms" with each phase's share (a slow restart names its phase)
  * 9. on SIGTERM, stop in order: take no more requests, finish the batch in flight and commit
  *    its offsets, the service's own steps, publish what is left in the outbox, close the pool,
  *    flush telemetry
@@ -27,7 +27,7 @@ import type { App, ReadinessCheck } from "./http";
 import { serviceMigrations } from "./migrations";
 import { kafkaOf, schemaRegistryOf, type ServiceConfig } from "./service-config";
 import { onShutdown, type ShutdownStep } from "./shutdown";
-import { exitOnStartupError } from "./startup";
+import { exitOnStartupError, startupClock } from "./startup";
 import { stopTelemetry, telemetryStarted } from "./telemetry";
 
 /** What compose gets: the shared parts, built. */
@@ -70,6 +70,8 @@ export function runService<C extends ServiceConfig>(spec: ServiceSpec<C>): void 
 }
 
 async function start<C extends ServiceConfig>({ service, loadConfig, compose }: ServiceSpec<C>): Promise<void> {
+  const clock = startupClock();
+  clock.mark("imports"); // Node, tsx, telemetry and the imports: from the process's start to here
   const config = loadConfig();
   if (!telemetryStarted()) {
     throw new Error(`telemetry has not started: run the service with \`node --import tsx --import ./services/${service}/src/telemetry.ts services/${service}/src/main.ts\` (as \`pnpm start\` does), so that it starts before http and pg load`);
@@ -79,9 +81,12 @@ async function start<C extends ServiceConfig>({ service, loadConfig, compose }: 
   const kafka = kafkaOf(service, config); // its own principal; host:port names this instance in its consumer group
 
   const pool = new Pool({ connectionString: config.DATABASE_URL, max: 10 });
+  clock.mark("config");
   await migrate(pool, serviceMigrations(service)); // messaging's tables, then migrations/
+  clock.mark("migrations");
   const registry = schemaRegistryOf(config); // read-only: infra registered the schemas, the service looks up their ids
   const registryCodec = schemaRegistryCodec({ ...registry, schemaIds: await lookupSchemaIds(registry) });
+  clock.mark("schemas");
 
   let relay: Relay | undefined;
   const ownSteps: ShutdownStep[] = [];
@@ -96,13 +101,18 @@ async function start<C extends ServiceConfig>({ service, loadConfig, compose }: 
     },
     onStop: (step) => void ownSteps.push(step),
   });
+  clock.mark("compose");
 
   // Consume, then listen: once it answers, the instance has joined its group and is consuming.
   const consumer = await consume({
     kafka, pool, codec: parts.codec, logger, groupId: parts.groupId ?? service, topics: inboxTopicsOf(service), topicOwners,
     fromBeginning: true, handleBatch: parts.handleBatch,
   });
+  clock.mark("consume");
   await parts.http.listen({ port: config.PORT, host: config.HOST });
+  clock.mark("listen");
+  // One line says where a (re)start's time went: a restart slower than usual names its phase.
+  logger.info({ startupMs: clock.phases() }, `ready in ${clock.totalMs()} ms: consuming and listening on ${config.PORT}`);
 
   onShutdown(logger, [
     () => parts.http.close(), // stop taking requests

@@ -15,3 +15,22 @@ export function exitOnStartupError(error: unknown): never {
   }
   process.exit(1);
 }
+
+/**
+ * Times a start-up phase by phase, in milliseconds. It counts from the process's start
+ * (`performance.now()`), so the first phase also holds Node, tsx and the imports.
+ */
+export function startupClock() {
+  const phases: Record<string, number> = {};
+  let last = 0;
+  return {
+    /** Ends the phase named `phase`; the next starts now. */
+    mark(phase: string): void {
+      const now = performance.now();
+      phases[phase] = Math.round(now - last);
+      last = now;
+    },
+    phases: () => ({ ...phases }),
+    totalMs: () => Math.round(performance.now()),
+  };
+}

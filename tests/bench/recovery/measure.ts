@@ -3,6 +3,7 @@
  * the two moments that matter: GET /health/ready answers 200 (ready), and the new process has taken
  * its first event from Kafka (consumer_events_total on its /metrics, which a new process starts at 0).
  */
+import fs from "node:fs";
 import { performance } from "node:perf_hooks";
 import { waitFor } from "@shop/infra";
 import { scrape, total } from "../saga/prometheus";
@@ -10,12 +11,17 @@ import type { BenchDatabases } from "../saga/databases";
 import { outcomes, type Outcomes } from "../saga/sagas";
 import type { System } from "../saga/system";
 
-export interface Recovery { killToReadyMs: number; readyToConsumingMs: number }
+export interface Recovery {
+  killToReadyMs: number;
+  readyToConsumingMs: number;
+  /** Where the new process's start-up went, phase by phase, as its "ready in" log line says (run-service.ts). */
+  startupMs?: Record<string, number>;
+}
 
 export async function killAndMeasure(system: System, name: string): Promise<Recovery> {
   const killedAt = performance.now();
   await system.kill(name);
-  const { url } = system.restart(name);
+  const { url, logFile } = system.restart(name);
   console.log(`    ${name} killed at ${new Date(Date.now() - (performance.now() - killedAt)).toISOString()}`);
   await waitFor(`${name} to be ready again`, async () =>
     (await fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(2000) }).catch(() => undefined))?.ok, { timeoutMs: 120_000, intervalMs: 20 });
@@ -23,7 +29,18 @@ export async function killAndMeasure(system: System, name: string): Promise<Reco
   await waitFor(`${name} to consume again`, async () =>
     ((total(await scrape(url), "consumer_events_total") ?? 0) > 0), { timeoutMs: 120_000, intervalMs: 50 });
   const consumingAt = performance.now();
-  return { killToReadyMs: Math.round(readyAt - killedAt), readyToConsumingMs: Math.round(consumingAt - readyAt) };
+  return { killToReadyMs: Math.round(readyAt - killedAt), readyToConsumingMs: Math.round(consumingAt - readyAt), startupMs: lastStartup(logFile) };
+}
+
+/** The phases of the last "ready in" line in a service's log (its log file collects every run's lines). */
+function lastStartup(logFile: string): Record<string, number> | undefined {
+  const line = fs.readFileSync(logFile, "utf8").split("\n").findLast((text) => text.includes('"startupMs"'));
+  return line ? (JSON.parse(line) as { startupMs: Record<string, number> }).startupMs : undefined;
+}
+
+/** A start-up's phases on one line: "imports 1200, config 3, migrations 40, ...". */
+export function phasesText(startupMs: Record<string, number> | undefined): string {
+  return startupMs ? Object.entries(startupMs).map(([phase, ms]) => `${phase} ${ms}`).join(", ") : "(no start-up line in its log)";
 }
 
 /** Median [min–max] of a few measurements. */

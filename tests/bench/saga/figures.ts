@@ -48,6 +48,8 @@ export interface PhaseFigures {
   confirmed: number;
   cancelled: Record<string, number>;
   sagaMs: { p50: number; p95: number; p99: number; max: number };
+  /** Where a saga's time went: each step's median, ms (Outcomes.stepsMs). */
+  stepsMs: Record<string, number>;
   /** Confirmed orders ÷ (last final event − first final event): the rate sagas ended confirmed. */
   completedPerS: number;
   acceptedPerS: number;
@@ -129,6 +131,7 @@ export function phaseFigures(phase: PhaseRecord, idle: IdleRates): PhaseFigures 
       p50: percentile(outcomes.durationsMs, 50), p95: percentile(outcomes.durationsMs, 95),
       p99: percentile(outcomes.durationsMs, 99), max: percentile(outcomes.durationsMs, 100),
     },
+    stepsMs: outcomes.stepsMs,
     // From the phase's first order placed to its last saga finished: the rate the system really
     // carried. (First to last final event overstated it: a backlog finishing in a rush is not capacity.)
     completedPerS: outcomes.lastFinalAt > outcomes.firstPlacedAt ? outcomes.confirmed / ((outcomes.lastFinalAt - outcomes.firstPlacedAt) / 1000) : NaN,

@@ -19,6 +19,11 @@ export function printPhases(phases: PhaseFigures[], processes: string[], log: (l
     ["saga p50 ms", (p) => number(p.sagaMs.p50)],
     ["saga p95 ms", (p) => number(p.sagaMs.p95)],
     ["saga p99 ms", (p) => number(p.sagaMs.p99)],
+  );
+  // Where the time went: each step of the saga, from one event of its history to the next, median.
+  const steps = [...new Set(phases.flatMap((p) => Object.keys(p.stepsMs ?? {})))];
+  for (const step of steps) rows.push([`  ${step} p50`, (p) => number(p.stepsMs?.[step] ?? NaN)]);
+  rows.push(
     ["completed checkouts/s", (p) => number(p.completedPerS, 1)],
     ["CPU ms per checkout", (p) => number(p.cpuMsPerCheckout.total!, 1)],
   );

@@ -1,7 +1,8 @@
 /**
  * What became of the orders, read after a phase from order's database (no polling over HTTP
  * while the load runs): final status and reason, and each saga's duration, from order_history:
- * the final OrderConfirmed/OrderCancelled's occurred_at minus OrderPlaced's.
+ * the final OrderConfirmed/OrderCancelled's occurred_at minus OrderPlaced's; and where that time
+ * went: the median wait between one event of a saga and the next (each step, by its two events).
  * And the wait between phases: every accepted order final, then the whole system quiet.
  */
 import { setTimeout as sleep } from "node:timers/promises";
@@ -16,6 +17,11 @@ export interface Outcomes {
   cancelled: Record<string, number>;
   /** Saga durations of the final orders, ms, sorted. */
   durationsMs: number[];
+  /**
+   * Median ms from one event of an order's history to the next ("OrderPlaced→StockReserved": the
+   * hop to inventory and its work), for the steps that at least half the orders took.
+   */
+  stepsMs: Record<string, number>;
   /** Wall-clock ms of the first OrderPlaced, and of the first and the last final event. */
   firstPlacedAt: number;
   firstFinalAt: number;
@@ -32,7 +38,9 @@ export async function outcomes(databases: BenchDatabases, orderIds: string[]): P
       JOIN order_history p ON p.order_id = o.id AND p.event_type = 'OrderPlaced'
       LEFT JOIN order_history f ON f.order_id = o.id AND f.event_type IN ('OrderConfirmed', 'OrderCancelled')
      WHERE o.id = ANY($1::uuid[])`, [orderIds]);
-  const result: Outcomes = { confirmed: 0, cancelled: {}, durationsMs: [], firstPlacedAt: Infinity, firstFinalAt: Infinity, lastFinalAt: 0 };
+  const result: Outcomes = {
+    confirmed: 0, cancelled: {}, durationsMs: [], stepsMs: await stepsMs(databases, orderIds), firstPlacedAt: Infinity, firstFinalAt: Infinity, lastFinalAt: 0,
+  };
   for (const row of rows) {
     if (row.status === "CONFIRMED") result.confirmed++;
     if (row.status === "CANCELLED") result.cancelled[row.reason ?? "?"] = (result.cancelled[row.reason ?? "?"] ?? 0) + 1;
@@ -43,6 +51,22 @@ export async function outcomes(databases: BenchDatabases, orderIds: string[]): P
   }
   result.durationsMs.sort((a, b) => a - b);
   return result;
+}
+
+/** Each step's median, from the events' occurred_at (each set by its producer, on one machine's clock). */
+async function stepsMs(databases: BenchDatabases, orderIds: string[]): Promise<Record<string, number>> {
+  const rows = await databases.query<{ step: string; p50: number }>("order", `
+    SELECT step, percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)::float8 AS p50
+      FROM (SELECT lag(event_type) OVER saga || '→' || event_type AS step,
+                   extract(epoch FROM occurred_at - lag(occurred_at) OVER saga) * 1000 AS ms
+              FROM order_history
+             WHERE order_id = ANY($1::uuid[])
+            WINDOW saga AS (PARTITION BY order_id ORDER BY occurred_at, event_type)) AS steps
+     WHERE step IS NOT NULL
+     GROUP BY step
+    HAVING count(*) * 2 >= $2
+     ORDER BY p50 DESC`, [orderIds, orderIds.length]);
+  return Object.fromEntries(rows.map((row) => [row.step, Math.round(row.p50)]));
 }
 
 /** Nearest-rank percentile of sorted values; NaN for none. */

@@ -66,11 +66,17 @@ export async function startSystem(log: (line: string) => void, { serviceEnv = {}
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), "saga-bench-"));
   let children: { name: string; child: ChildProcess }[] = [];
   let environment: Environment | undefined;
+  let environmentStarting: Promise<unknown> | undefined;
   let descriptorFile = "";
   let stopped: Promise<void> | undefined;
 
   const stop = ({ keepLogs = false } = {}) => (stopped ??= (async () => {
     await Promise.all(children.map(({ child }) => stopChild(child)));
+    if (!environment && environmentStarting) {
+      // Interrupted while the infrastructure was starting: let it finish, then stop it, so that no JVM is left running.
+      log("  waiting for the infrastructure to finish starting, to stop it...");
+      await environmentStarting.catch(() => undefined);
+    }
     await environment?.stop();
     if (keepLogs) log(`Logs kept in ${runDir}`);
     else fs.rmSync(runDir, { recursive: true, force: true });
@@ -85,8 +91,16 @@ export async function startSystem(log: (line: string) => void, { serviceEnv = {}
 
   try {
     log("Starting Kafka, the schema registry and PostgreSQL (durable: fsync on)...");
-    const started = await startEnvironment((line) => log(`  ${line}`), { durablePostgres: true });
+    const starting = startEnvironment((line) => log(`  ${line}`), { durablePostgres: true });
+    // What stop() waits for when Ctrl-C comes during the start: the environment, once there is one (a failed start left nothing).
+    environmentStarting = starting.then((started) => (environment = started.environment), () => undefined);
+    const started = await starting;
     environment = started.environment;
+    // Each start-up step checks this after its wait: once Ctrl-C has begun the stop, nothing new starts (it would be left running).
+    const notInterrupted = () => {
+      if (stopped !== undefined) throw new Error("interrupted");
+    };
+    notInterrupted();
     descriptorFile = started.descriptorFile;
     const state = nativeStateOf(started.descriptorFile)!;
 
@@ -103,6 +117,7 @@ export async function startSystem(log: (line: string) => void, { serviceEnv = {}
     });
     const sinkState = await waitFor("the SMTP sink to listen", () => (sink.exitCode !== null ? "exited" : sinkReady && "ready"), { timeoutMs: 30_000, intervalMs: 100 });
     if (sinkState === "exited") throw new Error(`The SMTP sink exited during start-up:\n${tail(path.join(runDir, "smtp-sink.log"))}`);
+    notInterrupted();
 
     const explorerPort = await freePort();
     const explorerUrl = `http://127.0.0.1:${explorerPort}`;
@@ -122,6 +137,7 @@ export async function startSystem(log: (line: string) => void, { serviceEnv = {}
       await waitFor("the explorer to be ready", async () => (await fetch(`${explorerUrl}/health/ready`).catch(() => undefined))?.ok, { timeoutMs: 120_000, intervalMs: 250 });
     }
 
+    notInterrupted();
     const catalogFile = path.join(runDir, "catalog.json");
     fs.writeFileSync(catalogFile, JSON.stringify([...skus.map((sku, i) => ({ sku, name: `Benchmark product ${i + 1}`, price: 1999, quantity: 1_000_000_000 })), ...extraProducts]));
     log("Starting the six services...");

@@ -29,6 +29,8 @@ type KeyEvent =
 export async function followKeyTopic(options: KeyTopicOptions): Promise<{ stop(): Promise<void> }> {
   const { kafka, topic, codec, keyring } = options;
   const logger = kafka.logger ?? silentLogger;
+  const startedAt = performance.now();
+  let records = 0;
   const ends = await topicEnds(kafka, topic);
   const remaining = new Map([...ends].filter(([, end]) => end > 0));
   let caughtUp!: () => void;
@@ -50,6 +52,7 @@ export async function followKeyTopic(options: KeyTopicOptions): Promise<{ stop()
     async onBatch(batch) {
       for (const message of batch.messages) {
         if (message.value) await apply(message.value, message.offset);
+        records += 1;
         const end = remaining.get(batch.partition);
         if (end !== undefined && Number(message.offset) + 1 >= end) remaining.delete(batch.partition);
       }
@@ -76,5 +79,6 @@ export async function followKeyTopic(options: KeyTopicOptions): Promise<{ stop()
     await subscription.stop();
     throw error;
   }
+  logger.info({ topic, records, ms: Math.round(performance.now() - startedAt) }, "read the data keys to the end: following new ones");
   return subscription;
 }
