@@ -72,7 +72,7 @@ export async function startSystem(log: (line: string) => void, { serviceEnv = {}
 
   const stop = ({ keepLogs = false } = {}) => (stopped ??= (async () => {
     await Promise.all(children.map(({ child }) => stopChild(child)));
-    if (!environment && environmentStarting) {
+    if (!environment && environmentStarting !== undefined) {
       // Interrupted while the infrastructure was starting: let it finish, then stop it, so that no JVM is left running.
       log("  waiting for the infrastructure to finish starting, to stop it...");
       await environmentStarting.catch(() => undefined);
