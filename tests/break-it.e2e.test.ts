@@ -146,6 +146,9 @@ describe("Kill a service with SIGKILL mid-saga", () => {
 
   test("when payment is killed with orders in flight, then the supervisor restarts it, and every order confirms, charged exactly once", async () => {
     const orderIds = await Promise.all(Array.from({ length: 5 }, () => placed()));
+    const paymentReadyLines = () => start.output().match(/payment +info +ready in \d+ ms: consuming and listening on 3003 +startupMs=\{"imports":\d+,/g)?.length ?? 0;
+    const readyLinesBefore = paymentReadyLines();
+    expect(readyLinesBefore).toBeGreaterThan(0); // the line's format, as the start printed it
     await guide.run(section, "pnpm svc kill payment");
     await waitFor("payment to be ready again", async () => {
       const { state, restarts } = await serviceState("payment");
@@ -153,6 +156,8 @@ describe("Kill a service with SIGKILL mid-saga", () => {
     }, { timeoutMs: 90_000, intervalMs: 250 });
     expect(start.output()).toContain("payment exited (SIGKILL); restarting in 0.5 s");
     expect(start.output()).toMatch(/payment ready again after \d+\.\d s/);
+    // The new process says where its start-up went: one more "ready in" line of payment's than before the kill.
+    await waitFor("payment's new process to log its ready line", () => paymentReadyLines() === readyLinesBefore + 1, { timeoutMs: 5000 });
     const { stdout } = await guide.run(section, "pnpm svc status");
     expect(stdout).toMatch(/^payment\s+1\s+3003\s+\d+\s+ready\s+1\s/m);
 
