@@ -32,7 +32,14 @@ export async function startSmtpSink(
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(port, "127.0.0.1", () => resolve());
+    server.listen(port, "127.0.0.1", () => {
+      server.off("error", reject);
+      // From now on an error is one client's (a sender killed mid-mail resets its connection:
+      // ECONNRESET). Unheard, the server's "error" event would end the process, and under
+      // `pnpm start` the supervisor with it; one line says what happened, and the sink goes on.
+      server.on("error", (error: NodeJS.ErrnoException) => console.warn(`SMTP sink: a client's connection failed (${error.code ?? error.message}); still accepting mail`));
+      resolve();
+    });
   });
   return { url: `smtp://127.0.0.1:${port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
