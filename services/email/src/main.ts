@@ -21,7 +21,7 @@ runService({
     watchUnconfirmed(pool);
     // The customers' e-mail keys (the contact category only, decision 014): a mail opens the address to send.
     const keks = { contact: localKek("contact", config.PERSONAL_DATA_KEK_CONTACT) };
-    const { keyring, codec } = await followPersonalData({ service: "email", kafka, registryCodec, keks, onStop });
+    const { keyring, codec } = await followPersonalData({ service: "email", kafka, logger, registryCodec, keks, onStop });
     const outbox = startOutbox(codec);
     return {
       codec,

@@ -15,7 +15,7 @@ runService({
   async compose({ config, kafka, logger, pool, readiness, registryCodec, startOutbox, onStop }) {
     // The customers' address keys (the address category only, decision 014): a booking opens the address.
     const keks = { address: localKek("address", config.PERSONAL_DATA_KEK_ADDRESS) };
-    const { keyring, codec } = await followPersonalData({ service: "warehouse", kafka, registryCodec, keks, onStop });
+    const { keyring, codec } = await followPersonalData({ service: "warehouse", kafka, logger, registryCodec, keks, onStop });
     const outbox = startOutbox(codec);
     return {
       codec,

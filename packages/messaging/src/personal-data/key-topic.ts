@@ -79,6 +79,7 @@ export async function followKeyTopic(options: KeyTopicOptions): Promise<{ stop()
     await subscription.stop();
     throw error;
   }
-  logger.info({ topic, records, ms: Math.round(performance.now() - startedAt) }, "read the data keys to the end: following new ones");
+  const ms = Math.round(performance.now() - startedAt);
+  logger.info({ topic, records, ms }, `read ${records} data-key records to the end of ${topic} in ${ms} ms: following new ones`);
   return subscription;
 }
