@@ -66,7 +66,7 @@ export async function startSystem(log: (line: string) => void, { serviceEnv = {}
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), "saga-bench-"));
   let children: { name: string; child: ChildProcess }[] = [];
   let environment: Environment | undefined;
-  let environmentStarting: Promise<unknown> | undefined;
+  let environmentStarting: Promise<Environment | undefined> | undefined; // while it starts: the environment, or undefined if the start failed
   let descriptorFile = "";
   let stopped: Promise<void> | undefined;
 
@@ -75,7 +75,7 @@ export async function startSystem(log: (line: string) => void, { serviceEnv = {}
     if (!environment && environmentStarting !== undefined) {
       // Interrupted while the infrastructure was starting: let it finish, then stop it, so that no JVM is left running.
       log("  waiting for the infrastructure to finish starting, to stop it...");
-      await environmentStarting.catch(() => undefined);
+      environment = await environmentStarting;
     }
     await environment?.stop();
     if (keepLogs) log(`Logs kept in ${runDir}`);
@@ -92,8 +92,7 @@ export async function startSystem(log: (line: string) => void, { serviceEnv = {}
   try {
     log("Starting Kafka, the schema registry and PostgreSQL (durable: fsync on)...");
     const starting = startEnvironment((line) => log(`  ${line}`), { durablePostgres: true });
-    // What stop() waits for when Ctrl-C comes during the start: the environment, once there is one (a failed start left nothing).
-    environmentStarting = starting.then((started) => (environment = started.environment), () => undefined);
+    environmentStarting = starting.then((started) => started.environment, () => undefined); // what stop() waits for on Ctrl-C now
     const started = await starting;
     environment = started.environment;
     // Each start-up step checks this after its wait: once Ctrl-C has begun the stop, nothing new starts (it would be left running).
